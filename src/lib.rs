@@ -1,0 +1,22 @@
+//! # keyauth
+//!
+//! One toolkit for token and key-auth schemes that today live in separate Python libraries,
+//! byte-compatible with them. This facade re-exports each scheme crate behind a feature of the
+//! same name; each crate can also be used on its own.
+//!
+//! | feature | crate | scheme |
+//! |---|---|---|
+//! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
+// @@ facade table rows @@
+//!
+//! ```
+//! use keyauth::core::{Base64, Secret};
+//! let secret = Secret::from_base64("c2VjcmV0", Base64::Standard)?;
+//! assert_eq!(format!("{secret:?}"), "Secret([redacted])");
+//! # Ok::<(), keyauth::core::DecodeError>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+pub use keyauth_core as core;
+// @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
