@@ -69,7 +69,6 @@ pub trait Clock: Send + Sync + fmt::Debug {
 
 /// The operating system's wall clock.
 #[derive(Clone, Copy, Debug, Default)]
-#[non_exhaustive]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
