@@ -255,13 +255,19 @@ mod tests {
                 now
             })
         );
-        assert_eq!(Expiry::unbounded().check(UnixTime::new(u64::MAX), now), Ok(()));
+        assert_eq!(
+            Expiry::unbounded().check(UnixTime::new(u64::MAX), now),
+            Ok(())
+        );
     }
 
     #[test]
     fn horizon_near_the_end_of_time_does_not_overflow() {
         let now = UnixTime::new(u64::MAX - 1);
-        assert_eq!(Expiry::within(10).check(UnixTime::new(u64::MAX), now), Ok(()));
+        assert_eq!(
+            Expiry::within(10).check(UnixTime::new(u64::MAX), now),
+            Ok(())
+        );
     }
 
     #[test]

@@ -346,7 +346,10 @@ mod tests {
         ));
         assert_eq!(Base64::PythonUrlSafe.decode("-_8=").unwrap(), b"\xfb\xff");
         assert_eq!(Base64::PythonUrlSafe.decode("+/8=").unwrap(), b"\xfb\xff");
-        assert_eq!(Base64::Python.decode("-_8=").unwrap_err().as_str(), "invalid_length");
+        assert_eq!(
+            Base64::Python.decode("-_8=").unwrap_err().as_str(),
+            "invalid_length"
+        );
     }
 
     #[test]
@@ -358,13 +361,19 @@ mod tests {
             Base64::Standard.decode("YR==").unwrap_err().as_str(),
             "invalid_last_symbol"
         );
-        assert_eq!(Base64::StandardNoPad.decode("YQ==").unwrap_err().as_str(), "invalid_padding");
+        assert_eq!(
+            Base64::StandardNoPad.decode("YQ==").unwrap_err().as_str(),
+            "invalid_padding"
+        );
     }
 
     #[test]
     fn errors_name_encoding_and_place_not_content() {
         let err = Base64::UrlSafe.decode("ab+d").unwrap_err();
-        assert_eq!(err.to_string(), "invalid base64 (urlsafe) character at offset 2");
+        assert_eq!(
+            err.to_string(),
+            "invalid base64 (urlsafe) character at offset 2"
+        );
         let err = hex_decode("0g").unwrap_err();
         assert_eq!(err.to_string(), "invalid hex character at offset 1");
         assert_eq!(hex_decode("abc").unwrap_err().as_str(), "invalid_length");

@@ -131,7 +131,10 @@ mod tests {
         });
         assert_eq!(e.kind(), ErrorKind::Expired);
         assert_eq!(e.kind().as_str(), "expired");
-        assert_eq!(Error::from(ReplayError::Replayed).kind().to_string(), "replayed");
+        assert_eq!(
+            Error::from(ReplayError::Replayed).kind().to_string(),
+            "replayed"
+        );
         assert_eq!(Error::Random.kind(), ErrorKind::Random);
         assert_eq!(
             Error::from(ReplayError::Unavailable {

@@ -16,9 +16,9 @@ pub use ct::ct_eq;
 pub use encoding::{Base64, DecodeError, Encoding};
 pub use error::{Error, ErrorKind};
 pub use key::{KeyId, KeyPair};
-pub use replay::{MemoryReplayGuard, ReplayError, ReplayGuard};
 #[cfg(feature = "redis")]
 pub use replay::redis::{RedisOptions, RedisReplayGuard};
+pub use replay::{MemoryReplayGuard, ReplayError, ReplayGuard};
 pub use secret::Secret;
 
 /// `SecretBytes` is the name some schemes use for the same thing: a [`Secret`].

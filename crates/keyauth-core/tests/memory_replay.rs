@@ -1,4 +1,5 @@
 //! MemoryReplayGuard under many concurrent tasks.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

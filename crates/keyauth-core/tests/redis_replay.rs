@@ -1,16 +1,20 @@
 //! RedisReplayGuard against real Redis servers.
 #![cfg(feature = "redis")]
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use keyauth_core::{
-    Clock, RedisOptions, RedisReplayGuard, ReplayError, ReplayGuard, SystemClock,
-};
+use keyauth_core::{Clock, RedisOptions, RedisReplayGuard, ReplayError, ReplayGuard, SystemClock};
 use keyauth_testkit::{RedisServer, redis_server_available, redis_url};
 
 fn unique(tag: &str) -> Vec<u8> {
-    format!("{tag}-{}-{:?}", std::process::id(), std::time::SystemTime::now()).into_bytes()
+    format!(
+        "{tag}-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    )
+    .into_bytes()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,7 +24,10 @@ async fn shared_redis_fresh_once_then_replayed_then_expires() {
     let id = unique("expiring");
     let until = SystemClock.now().saturating_add(1);
     assert_eq!(guard.check_and_mark(&id, until).await, Ok(()));
-    assert_eq!(guard.check_and_mark(&id, until).await, Err(ReplayError::Replayed));
+    assert_eq!(
+        guard.check_and_mark(&id, until).await,
+        Err(ReplayError::Replayed)
+    );
     // Gone once `until` has passed: EXAT is until+1, so wait past that second.
     tokio::time::sleep(Duration::from_millis(2_600)).await;
     let later = SystemClock.now().saturating_add(60);
@@ -90,7 +97,10 @@ async fn down_is_an_error_never_fresh_and_recovers() {
     }
     assert_eq!(answer, Some(Ok(())), "guard did not recover");
     // Marked before the crash, kept by the append-only file.
-    assert_eq!(guard.check_and_mark(b"before", until).await, Err(ReplayError::Replayed));
+    assert_eq!(
+        guard.check_and_mark(b"before", until).await,
+        Err(ReplayError::Replayed)
+    );
 }
 
 #[tokio::test]

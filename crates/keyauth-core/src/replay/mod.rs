@@ -8,6 +8,7 @@
 //! A guard fails closed: when it cannot answer (Redis down, memory full) the error is
 //! [`ReplayError::Unavailable`] or [`ReplayError::Full`], never "fresh".
 
+use core::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -86,7 +87,27 @@ pub struct MemoryReplayGuard {
 struct MemoryState {
     live: HashMap<Box<[u8]>, u64>,
     // Min-heap on expiry (via Reverse) to evict in expiry order.
-    by_expiry: BinaryHeap<core::cmp::Reverse<(u64, Box<[u8]>)>>,
+    by_expiry: BinaryHeap<Reverse<(u64, Box<[u8]>)>>,
+}
+
+impl MemoryState {
+    /// Evicts up to `budget` entries whose expiry is before `now`.
+    fn evict(&mut self, now: u64, mut budget: usize) {
+        while budget > 0 {
+            match self.by_expiry.peek() {
+                Some(Reverse((exp, _))) if *exp < now => {}
+                _ => return,
+            }
+            if let Some(Reverse((exp, key))) = self.by_expiry.pop() {
+                // Only remove when the map still holds this very expiry (the id may have been
+                // re-marked with a newer one after it expired).
+                if self.live.get(&key) == Some(&exp) {
+                    self.live.remove(&key);
+                }
+            }
+            budget -= 1;
+        }
+    }
 }
 
 impl MemoryReplayGuard {
@@ -134,59 +155,26 @@ impl MemoryReplayGuard {
         let now = self.clock.now().as_secs();
         let until = until.as_secs();
         let mut state = self.lock();
-        let MemoryState { live, by_expiry } = &mut *state;
-        if let Some(&exp) = live.get(id) {
-            if exp >= now {
-                return Err(ReplayError::Replayed);
-            }
+        if state.live.get(id).is_some_and(|&exp| exp >= now) {
+            return Err(ReplayError::Replayed);
         }
         if until < now {
             return Ok(());
         }
-        if live.len() >= self.capacity && !live.contains_key(id) {
-            evict_expired(live, by_expiry, now);
-            if live.len() >= self.capacity {
+        if state.live.len() >= self.capacity && !state.live.contains_key(id) {
+            state.evict(now, usize::MAX);
+            if state.live.len() >= self.capacity {
                 return Err(ReplayError::Full {
                     capacity: self.capacity,
                 });
             }
         }
         let key: Box<[u8]> = id.into();
-        live.insert(key.clone(), until);
-        by_expiry.push(core::cmp::Reverse((until, key)));
+        state.live.insert(key.clone(), until);
+        state.by_expiry.push(Reverse((until, key)));
         // Keep eviction incremental: a little each call instead of a long pause when full.
-        evict_some(live, by_expiry, now, 2);
+        state.evict(now, 2);
         Ok(())
-    }
-}
-
-fn evict_expired(
-    live: &mut HashMap<Box<[u8]>, u64>,
-    heap: &mut BinaryHeap<core::cmp::Reverse<(u64, Box<[u8]>)>>,
-    now: u64,
-) {
-    evict_some(live, heap, now, usize::MAX);
-}
-
-fn evict_some(
-    live: &mut HashMap<Box<[u8]>, u64>,
-    heap: &mut BinaryHeap<core::cmp::Reverse<(u64, Box<[u8]>)>>,
-    now: u64,
-    mut budget: usize,
-) {
-    while budget > 0 {
-        match heap.peek() {
-            Some(core::cmp::Reverse((exp, _))) if *exp < now => {}
-            _ => return,
-        }
-        if let Some(core::cmp::Reverse((exp, key))) = heap.pop() {
-            // Only remove when the map still holds this very expiry (the id may have been
-            // re-marked later with a newer one after it expired).
-            if live.get(&key) == Some(&exp) {
-                live.remove(&key);
-            }
-        }
-        budget -= 1;
     }
 }
 
@@ -213,12 +201,21 @@ mod tests {
         let (clock, g) = guard(10);
         let until = UnixTime::new(1_010);
         assert_eq!(g.check_and_mark_now(b"a", until), Ok(()));
-        assert_eq!(g.check_and_mark_now(b"a", until), Err(ReplayError::Replayed));
+        assert_eq!(
+            g.check_and_mark_now(b"a", until),
+            Err(ReplayError::Replayed)
+        );
         clock.set(UnixTime::new(1_010));
-        assert_eq!(g.check_and_mark_now(b"a", until), Err(ReplayError::Replayed));
+        assert_eq!(
+            g.check_and_mark_now(b"a", until),
+            Err(ReplayError::Replayed)
+        );
         clock.set(UnixTime::new(1_011));
         assert_eq!(g.check_and_mark_now(b"a", UnixTime::new(1_020)), Ok(()));
-        assert_eq!(g.check_and_mark_now(b"a", UnixTime::new(1_020)), Err(ReplayError::Replayed));
+        assert_eq!(
+            g.check_and_mark_now(b"a", UnixTime::new(1_020)),
+            Err(ReplayError::Replayed)
+        );
     }
 
     #[test]
@@ -235,7 +232,10 @@ mod tests {
         assert_eq!(g.check_and_mark_now(b"4", UnixTime::new(1_100)), Ok(()));
         assert!(g.len() <= 3);
         // Live ones are still refused after the eviction.
-        assert_eq!(g.check_and_mark_now(b"4", UnixTime::new(1_100)), Err(ReplayError::Replayed));
+        assert_eq!(
+            g.check_and_mark_now(b"4", UnixTime::new(1_100)),
+            Err(ReplayError::Replayed)
+        );
     }
 
     #[test]
