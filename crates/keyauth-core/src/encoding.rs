@@ -133,12 +133,12 @@ fn python_b64decode(text: &[u8], urlsafe: bool) -> Result<Vec<u8>, DecodeError> 
         return Err(DecodeError::InvalidByte { encoding, offset });
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
-    let (mut quad_pos, mut left, mut pads, mut data_chars) = (0u8, 0u8, 0u8, 0usize);
+    let (mut quad_pos, mut left, mut pads, mut data_chars) = (0u8, 0u8, 0usize, 0usize);
     for &c in text {
         if c == b'=' {
-            pads += 1;
+            pads = pads.saturating_add(1);
             // A complete pad sequence ends the input; whatever follows is ignored.
-            if quad_pos >= 2 && quad_pos + pads >= 4 {
+            if quad_pos >= 2 && usize::from(quad_pos).saturating_add(pads) >= 4 {
                 return Ok(out);
             }
             continue;
@@ -345,6 +345,10 @@ mod tests {
             Err(DecodeError::InvalidByte { offset: 3, .. })
         ));
         assert_eq!(Base64::PythonUrlSafe.decode("-_8=").unwrap(), b"\xfb\xff");
+        // Found by the fuzzer: a long run of '=' once overflowed the pad counter.
+        let pads = "=".repeat(300);
+        assert_eq!(Base64::Python.decode(&pads).unwrap(), b"");
+        assert!(Base64::Python.decode(format!("Y{pads}")).is_err());
         assert_eq!(Base64::PythonUrlSafe.decode("+/8=").unwrap(), b"\xfb\xff");
         assert_eq!(
             Base64::Python.decode("-_8=").unwrap_err().as_str(),
