@@ -55,6 +55,8 @@ fn redis(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let opts = RedisOptions::new(url).prefix("bench:replay:");
+    // Both connection managers spawn their reconnect task on the runtime.
+    let _enter = rt.enter();
     let guard = RedisReplayGuard::new(&opts).expect("guard");
     let mut raw = opts.connection_manager().expect("connection manager");
     let exat = SystemClock.now().as_secs() + 60;

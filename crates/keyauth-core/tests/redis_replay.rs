@@ -108,3 +108,14 @@ async fn unparsable_url_is_a_typed_error() {
     let err = RedisReplayGuard::new(&RedisOptions::new("not a url")).unwrap_err();
     assert!(matches!(err, ReplayError::Unavailable { .. }));
 }
+
+#[test]
+fn outside_a_runtime_is_a_typed_error_not_a_panic() {
+    let err = RedisReplayGuard::new(&RedisOptions::new("redis://127.0.0.1:1/")).unwrap_err();
+    assert_eq!(
+        err,
+        ReplayError::Unavailable {
+            reason: "must be called inside a tokio runtime".into()
+        }
+    );
+}

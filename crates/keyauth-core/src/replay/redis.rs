@@ -81,8 +81,14 @@ impl RedisOptions {
     /// Other Redis-backed stores in keyauth (the MTProto auth-key manager) use it too.
     ///
     /// # Errors
-    /// [`ReplayError::Unavailable`] when the URL does not parse.
+    /// [`ReplayError::Unavailable`] when the URL does not parse or when called outside a tokio
+    /// runtime (the manager spawns its reconnection task on it).
     pub fn connection_manager(&self) -> Result<ConnectionManager, ReplayError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ReplayError::Unavailable {
+                reason: "must be called inside a tokio runtime".into(),
+            });
+        }
         let client = redis::Client::open(self.url.as_str()).map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.connect_timeout))
@@ -135,7 +141,8 @@ impl RedisReplayGuard {
     /// A guard on the Redis the options name. It connects on first use.
     ///
     /// # Errors
-    /// [`ReplayError::Unavailable`] when the URL does not parse.
+    /// [`ReplayError::Unavailable`] when the URL does not parse or when called outside a tokio
+    /// runtime.
     pub fn new(options: &RedisOptions) -> Result<Self, ReplayError> {
         Ok(Self {
             conn: options.connection_manager()?,
