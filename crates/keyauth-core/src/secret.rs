@@ -21,6 +21,13 @@ use crate::encoding::{Base64, DecodeError, hex_decode};
 /// assert_eq!(secret, Secret::from_hex("736563726574")?);
 /// # Ok::<(), keyauth_core::DecodeError>(())
 /// ```
+///
+/// There is deliberately no `Display`, so a secret cannot end up in a log line by accident:
+///
+/// ```compile_fail
+/// let secret = keyauth_core::Secret::from_bytes(b"hunter2");
+/// println!("{secret}");
+/// ```
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Secret(Vec<u8>);
 
