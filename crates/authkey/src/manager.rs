@@ -13,6 +13,7 @@ use crate::{AuthKey, Error};
 /// take ids; only `set_key(int)` takes a value, which here is [`AuthKey::from_int_hex`] or
 /// [`AuthKey::from_be_int`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_enums, reason = "a key or an id: there is no third way to name a key")]
 pub enum KeyRef<'a> {
     /// A key; its [`AuthKey::id`] is used.
     Key(&'a AuthKey),

@@ -25,6 +25,7 @@ pub const HEADER_LEN: usize = 24;
 
 /// Which way a packet travels; it selects the key windows (`x` in the spec).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(clippy::exhaustive_enums, reason = "MTProto has exactly two directions")]
 pub enum Direction {
     /// From the client to the server (`x = 0`).
     ClientToServer,
@@ -107,7 +108,7 @@ impl fmt::Debug for AesKeyIv {
 }
 
 fn check_blocks(len: usize) -> Result<(), Error> {
-    if len == 0 || len % 16 != 0 {
+    if len == 0 || !len.is_multiple_of(16) {
         return Err(Error::InvalidLength);
     }
     Ok(())
@@ -201,7 +202,7 @@ impl AuthKey {
         padding: &[u8],
     ) -> Result<Vec<u8>, Error> {
         let data_len = plaintext.len() + padding.len();
-        if !(MIN_PADDING..=MAX_PADDING).contains(&padding.len()) || data_len % 16 != 0 {
+        if !(MIN_PADDING..=MAX_PADDING).contains(&padding.len()) || !data_len.is_multiple_of(16) {
             return Err(Error::InvalidLength);
         }
         let mut packet = Vec::with_capacity(HEADER_LEN + data_len);
@@ -229,7 +230,7 @@ impl AuthKey {
         direction: Direction,
         packet: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
-        if packet.len() <= HEADER_LEN || (packet.len() - HEADER_LEN) % 16 != 0 {
+        if packet.len() <= HEADER_LEN || !(packet.len() - HEADER_LEN).is_multiple_of(16) {
             return Err(Error::InvalidLength);
         }
         if packet[0..8] != self.key_id_bytes() {

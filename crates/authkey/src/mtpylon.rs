@@ -18,6 +18,7 @@ use crate::{AuthKey, Error};
 
 /// mtpylon's `key_type` argument of `generate_key_iv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(clippy::exhaustive_enums, reason = "mtpylon 0.0.3's `Literal['client', 'server']`, frozen")]
 pub enum KeyType {
     /// `'client'`: `x = 0`, used to decrypt client packets.
     Client,
@@ -183,7 +184,11 @@ mod tests {
 
     #[test]
     fn msg_key_ignores_direction_unlike_the_spec() {
-        let key = AuthKey::from_bytes(&[0x5a; 256]);
+        let mut bytes = [0u8; 256];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::try_from(i).unwrap() | 0x80;
+        }
+        let key = AuthKey::from_bytes(&bytes);
         let data = [1u8; 32];
         let mtpylon = get_msg_key(&key, &data).unwrap();
         let spec_c2s = crate::mtproto::msg_key(&key, &data, crate::Direction::ClientToServer);

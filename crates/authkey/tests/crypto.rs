@@ -1,5 +1,6 @@
 //! MTProto 2.0 encryption properties (roundtrip, tamper, truncation, direction), mtpylon's
 //! float-based key dump against CPython, and the memory manager under concurrent tasks.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 use std::sync::Arc;
 

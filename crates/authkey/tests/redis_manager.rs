@@ -1,6 +1,7 @@
 //! RedisAuthKeyManager against real Redis servers: sharing between independent managers,
 //! a Redis that goes down (typed errors, never "absent") and comes back (recovery, keys kept
 //! by the append-only file), and a corrupt entry.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 #![cfg(feature = "redis")]
 
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The vendored vectors (`vectors/authkey.json`) against the crate directly: key forms,
 //! encryption, decryption, and every manager sequence on the memory manager and, when a Redis
 //! is available (`KEYAUTH_REDIS_URL`), on `RedisAuthKeyManager`.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
 use authkey::{AuthKey, AuthKeyManager, Direction, Error, KeyRef, MemoryAuthKeyManager};
 use serde_json::{Value, json};
