@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(key) = AuthKey::from_be_int(data) {
-        assert_eq!(AuthKey::from_be_int(key.expose_secret()).expect("roundtrip"), key);
+        assert_eq!(
+            AuthKey::from_be_int(key.expose_secret()).expect("roundtrip"),
+            key
+        );
         let _ = authkey::mtpylon::get_msg_key(&key, data);
     }
     let _ = AuthKey::from_slice(data);

@@ -44,7 +44,9 @@ fn ids(c: &mut Criterion) {
         b.iter(|| black_box(AuthKey::from_bytes(black_box(&bytes)).id()))
     });
     let k = key(1);
-    g.bench_function("id()_of_built_key", |b| b.iter(|| black_box(black_box(&k).id())));
+    g.bench_function("id()_of_built_key", |b| {
+        b.iter(|| black_box(black_box(&k).id()))
+    });
     g.finish();
 }
 
@@ -91,7 +93,11 @@ fn memory_get(c: &mut Criterion) {
 }
 
 /// Runs `iters` calls of `op` split over `threads` OS threads; the wall time they took.
-fn run_threads(threads: usize, iters: u64, op: impl Fn(usize) + Send + Sync + Clone + 'static) -> Duration {
+fn run_threads(
+    threads: usize,
+    iters: u64,
+    op: impl Fn(usize) + Send + Sync + Clone + 'static,
+) -> Duration {
     let per = usize::try_from(iters).unwrap().div_ceil(threads);
     let barrier = Arc::new(std::sync::Barrier::new(threads + 1));
     let handles: Vec<_> = (0..threads)
@@ -117,7 +123,10 @@ fn crypto(c: &mut Criterion) {
     let k = key(42);
     let kiv = authkey::mtproto::derive_aes_key_iv(&k, &[3; 16], Direction::ClientToServer);
     for size in [1024usize, 1024 * 1024] {
-        let mut g = c.benchmark_group(format!("crypto_{}", if size == 1024 { "1KiB" } else { "1MiB" }));
+        let mut g = c.benchmark_group(format!(
+            "crypto_{}",
+            if size == 1024 { "1KiB" } else { "1MiB" }
+        ));
         g.throughput(Throughput::Bytes(size as u64));
         if size > 1024 {
             g.sample_size(20);
@@ -144,14 +153,30 @@ fn crypto(c: &mut Criterion) {
             })
         });
         g.bench_function("encrypt", |b| {
-            b.iter(|| black_box(k.encrypt(Direction::ClientToServer, black_box(&plain)).unwrap()))
+            b.iter(|| {
+                black_box(
+                    k.encrypt(Direction::ClientToServer, black_box(&plain))
+                        .unwrap(),
+                )
+            })
         });
         let packet = k.encrypt(Direction::ClientToServer, &plain).unwrap();
         g.bench_function("decrypt", |b| {
-            b.iter(|| black_box(k.decrypt(Direction::ClientToServer, black_box(&packet)).unwrap()))
+            b.iter(|| {
+                black_box(
+                    k.decrypt(Direction::ClientToServer, black_box(&packet))
+                        .unwrap(),
+                )
+            })
         });
         g.bench_function("raw_sha256_msg_key_only", |b| {
-            b.iter(|| black_box(authkey::mtproto::msg_key(&k, black_box(&data), Direction::ClientToServer)))
+            b.iter(|| {
+                black_box(authkey::mtproto::msg_key(
+                    &k,
+                    black_box(&data),
+                    Direction::ClientToServer,
+                ))
+            })
         });
         g.finish();
     }

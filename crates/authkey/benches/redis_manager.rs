@@ -22,15 +22,22 @@ fn redis_bench(c: &mut Criterion) {
                 url
             }
             Err(e) => {
-                eprintln!("skipping the Redis bench: no KEYAUTH_REDIS_URL and no redis-server ({e})");
+                eprintln!(
+                    "skipping the Redis bench: no KEYAUTH_REDIS_URL and no redis-server ({e})"
+                );
                 return;
             }
         },
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let options = RedisOptions::new(url);
     let prefix = format!("bench:authkey:{}:", std::process::id());
-    let manager = RedisAuthKeyManager::new(&options).unwrap().with_prefix(prefix.clone());
+    let manager = RedisAuthKeyManager::new(&options)
+        .unwrap()
+        .with_prefix(prefix.clone());
     let key = AuthKey::from_bytes(&[0x77; 256]);
     let id = key.id();
     if let Err(e) = rt.block_on(manager.set_key(key)) {
@@ -47,8 +54,11 @@ fn redis_bench(c: &mut Criterion) {
             rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    let v: Option<Vec<u8>> =
-                        redis::cmd("GET").arg(&raw_key).query_async(&mut raw).await.unwrap();
+                    let v: Option<Vec<u8>> = redis::cmd("GET")
+                        .arg(&raw_key)
+                        .query_async(&mut raw)
+                        .await
+                        .unwrap();
                     black_box(v);
                 }
                 start.elapsed()

@@ -74,9 +74,7 @@ impl Error {
             Self::NegativeValue | Self::ValueTooLarge | Self::InvalidKeyLength { .. } => {
                 ErrorKind::InvalidKey
             }
-            Self::InvalidHex | Self::InvalidLength | Self::MalformedMessage => {
-                ErrorKind::Malformed
-            }
+            Self::InvalidHex | Self::InvalidLength | Self::MalformedMessage => ErrorKind::Malformed,
             Self::AuthKeyDoesNotExist { .. } => ErrorKind::UnknownKey,
             Self::Unavailable { .. } | Self::CorruptEntry { .. } => ErrorKind::Unavailable,
             Self::AuthKeyIdMismatch => ErrorKind::UnknownKey,
@@ -123,7 +121,10 @@ mod tests {
 
     #[test]
     fn display_texts_are_pinned() {
-        assert_eq!(Error::NegativeValue.to_string(), "auth key value is negative");
+        assert_eq!(
+            Error::NegativeValue.to_string(),
+            "auth key value is negative"
+        );
         assert_eq!(
             Error::AuthKeyDoesNotExist { id: 7 }.to_string(),
             "auth key id 7 does not exist"
@@ -148,7 +149,9 @@ mod tests {
             Error::InvalidHex,
             Error::InvalidKeyLength { len: 1 },
             Error::AuthKeyDoesNotExist { id: 1 },
-            Error::Unavailable { reason: String::new() },
+            Error::Unavailable {
+                reason: String::new(),
+            },
             Error::CorruptEntry { id: 1 },
             Error::InvalidLength,
             Error::AuthKeyIdMismatch,
@@ -161,6 +164,12 @@ mod tests {
         kinds.dedup();
         assert_eq!(kinds.len(), all.len());
         assert_eq!(Error::MsgKeyMismatch.kind(), ErrorKind::DecryptFailed);
-        assert_eq!(Error::Unavailable { reason: String::new() }.kind(), ErrorKind::Unavailable);
+        assert_eq!(
+            Error::Unavailable {
+                reason: String::new()
+            }
+            .kind(),
+            ErrorKind::Unavailable
+        );
     }
 }

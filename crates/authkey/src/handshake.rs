@@ -55,7 +55,13 @@ pub fn tmp_aes_key_iv(server_nonce: &[u8; 16], new_nonce: &[u8; 32]) -> AesKeyIv
 }
 
 fn sha1_pair(a: &[u8], b: &[u8]) -> Zeroizing<[u8; 20]> {
-    Zeroizing::new(Sha1::new().chain_update(a).chain_update(b).finalize().into())
+    Zeroizing::new(
+        Sha1::new()
+            .chain_update(a)
+            .chain_update(b)
+            .finalize()
+            .into(),
+    )
 }
 
 #[cfg(test)]

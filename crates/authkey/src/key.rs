@@ -279,7 +279,10 @@ mod tests {
         let hex = key.to_int_hex();
         assert!(hex.starts_with("102030405"));
         assert_eq!(AuthKey::from_int_hex(&hex).unwrap(), key);
-        assert_eq!(AuthKey::from_be_int(&key.expose_secret()[1..]).unwrap(), key);
+        assert_eq!(
+            AuthKey::from_be_int(&key.expose_secret()[1..]).unwrap(),
+            key
+        );
     }
 
     #[test]
@@ -289,22 +292,47 @@ mod tests {
         let huge = format!("-1{}", "0".repeat(600));
         assert_eq!(AuthKey::from_int_hex(&huge), Err(Error::NegativeValue));
         let two_pow_2048 = format!("1{}", "0".repeat(512));
-        assert_eq!(AuthKey::from_int_hex(&two_pow_2048), Err(Error::ValueTooLarge));
+        assert_eq!(
+            AuthKey::from_int_hex(&two_pow_2048),
+            Err(Error::ValueTooLarge)
+        );
         let max = "f".repeat(512);
-        assert_eq!(AuthKey::from_int_hex(&max).unwrap().expose_secret(), &[0xff; 256]);
+        assert_eq!(
+            AuthKey::from_int_hex(&max).unwrap().expose_secret(),
+            &[0xff; 256]
+        );
         // Leading zeros do not count.
         let padded = format!("0000{max}");
         assert!(AuthKey::from_int_hex(&padded).is_ok());
-        assert_eq!(AuthKey::from_int_hex("-0").unwrap().to_int_hex().as_str(), "0");
-        assert_eq!(AuthKey::from_int_hex("0").unwrap().to_int_hex().as_str(), "0");
-        assert_eq!(AuthKey::from_int_hex("ABCdef").unwrap().to_int_hex().as_str(), "abcdef");
+        assert_eq!(
+            AuthKey::from_int_hex("-0").unwrap().to_int_hex().as_str(),
+            "0"
+        );
+        assert_eq!(
+            AuthKey::from_int_hex("0").unwrap().to_int_hex().as_str(),
+            "0"
+        );
+        assert_eq!(
+            AuthKey::from_int_hex("ABCdef")
+                .unwrap()
+                .to_int_hex()
+                .as_str(),
+            "abcdef"
+        );
         for bad in ["", "-", "0x12", "12 ", "g", "+1"] {
-            assert_eq!(AuthKey::from_int_hex(bad), Err(Error::InvalidHex), "{bad:?}");
+            assert_eq!(
+                AuthKey::from_int_hex(bad),
+                Err(Error::InvalidHex),
+                "{bad:?}"
+            );
         }
         assert_eq!(AuthKey::from_be_int(&[1u8; 257]), Err(Error::ValueTooLarge));
         let mut padded = vec![0u8; 300];
         padded[299] = 1;
-        assert_eq!(AuthKey::from_be_int(&padded).unwrap().to_int_hex().as_str(), "1");
+        assert_eq!(
+            AuthKey::from_be_int(&padded).unwrap().to_int_hex().as_str(),
+            "1"
+        );
         assert_eq!(
             AuthKey::from_slice(&[0u8; 255]),
             Err(Error::InvalidKeyLength { len: 255 })

@@ -13,7 +13,10 @@ use crate::{AuthKey, Error};
 /// take ids; only `set_key(int)` takes a value, which here is [`AuthKey::from_int_hex`] or
 /// [`AuthKey::from_be_int`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(clippy::exhaustive_enums, reason = "a key or an id: there is no third way to name a key")]
+#[allow(
+    clippy::exhaustive_enums,
+    reason = "a key or an id: there is no third way to name a key"
+)]
 pub enum KeyRef<'a> {
     /// A key; its [`AuthKey::id`] is used.
     Key(&'a AuthKey),
@@ -138,7 +141,10 @@ impl MemoryAuthKeyManager {
 
     /// Stores a key (the synchronous form of `set_key`).
     pub fn insert(&self, key: AuthKey) {
-        let mut shard = self.shard(key.id()).write().unwrap_or_else(|e| e.into_inner());
+        let mut shard = self
+            .shard(key.id())
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         shard.insert(key.id(), key);
     }
 

@@ -25,7 +25,10 @@ pub const HEADER_LEN: usize = 24;
 
 /// Which way a packet travels; it selects the key windows (`x` in the spec).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(clippy::exhaustive_enums, reason = "MTProto has exactly two directions")]
+#[allow(
+    clippy::exhaustive_enums,
+    reason = "MTProto has exactly two directions"
+)]
 pub enum Direction {
     /// From the client to the server (`x = 0`).
     ClientToServer,
@@ -142,10 +145,20 @@ pub fn derive_aes_key_iv(key: &AuthKey, msg_key: &[u8; 16], direction: Direction
 }
 
 pub(crate) fn kdf(a_part: &[u8], b_part: &[u8], msg_key: &[u8; 16]) -> AesKeyIv {
-    let a: Zeroizing<[u8; 32]> =
-        Zeroizing::new(Sha256::new().chain_update(msg_key).chain_update(a_part).finalize().into());
-    let b: Zeroizing<[u8; 32]> =
-        Zeroizing::new(Sha256::new().chain_update(b_part).chain_update(msg_key).finalize().into());
+    let a: Zeroizing<[u8; 32]> = Zeroizing::new(
+        Sha256::new()
+            .chain_update(msg_key)
+            .chain_update(a_part)
+            .finalize()
+            .into(),
+    );
+    let b: Zeroizing<[u8; 32]> = Zeroizing::new(
+        Sha256::new()
+            .chain_update(b_part)
+            .chain_update(msg_key)
+            .finalize()
+            .into(),
+    );
     let mut out = AesKeyIv::new([0; 32], [0; 32]);
     out.key[0..8].copy_from_slice(&a[0..8]);
     out.key[8..24].copy_from_slice(&b[8..24]);

@@ -18,7 +18,10 @@ use crate::{AuthKey, Error};
 
 /// mtpylon's `key_type` argument of `generate_key_iv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(clippy::exhaustive_enums, reason = "mtpylon 0.0.3's `Literal['client', 'server']`, frozen")]
+#[allow(
+    clippy::exhaustive_enums,
+    reason = "mtpylon 0.0.3's `Literal['client', 'server']`, frozen"
+)]
 pub enum KeyType {
     /// `'client'`: `x = 0`, used to decrypt client packets.
     Client,

@@ -67,9 +67,11 @@ impl RedisAuthKeyManager {
     /// # Errors
     /// [`Error::Unavailable`] when the URL does not parse.
     pub fn new(options: &RedisOptions) -> Result<Self, Error> {
-        let conn = options.connection_manager().map_err(|e| Error::Unavailable {
-            reason: e.to_string(),
-        })?;
+        let conn = options
+            .connection_manager()
+            .map_err(|e| Error::Unavailable {
+                reason: e.to_string(),
+            })?;
         Ok(Self::from_connection(conn, DEFAULT_PREFIX))
     }
 

@@ -97,7 +97,9 @@ proptest! {
 #[test]
 fn lengths_are_checked_before_anything_else() {
     let key = key_from(b"len");
-    let packet = key.encrypt(Direction::ClientToServer, &inner(b"abcd")).unwrap();
+    let packet = key
+        .encrypt(Direction::ClientToServer, &inner(b"abcd"))
+        .unwrap();
     for cut in [0, 7, 8, 23, 24, packet.len() - 1, packet.len() - 15] {
         assert_eq!(
             key.decrypt(Direction::ClientToServer, &packet[..cut]),
@@ -108,8 +110,14 @@ fn lengths_are_checked_before_anything_else() {
     // Length is checked before the key id: a foreign short packet is a length error.
     let mut foreign = packet.clone();
     foreign[0] ^= 1;
-    assert_eq!(key.decrypt(Direction::ClientToServer, &foreign[..30]), Err(Error::InvalidLength));
-    assert_eq!(key.decrypt(Direction::ClientToServer, &foreign), Err(Error::AuthKeyIdMismatch));
+    assert_eq!(
+        key.decrypt(Direction::ClientToServer, &foreign[..30]),
+        Err(Error::InvalidLength)
+    );
+    assert_eq!(
+        key.decrypt(Direction::ClientToServer, &foreign),
+        Err(Error::AuthKeyIdMismatch)
+    );
     // Dropping a whole block keeps the length valid but breaks msg_key.
     assert_eq!(
         key.decrypt(Direction::ClientToServer, &packet[..packet.len() - 16]),
@@ -122,11 +130,28 @@ fn lengths_are_checked_before_anything_else() {
 fn explicit_padding_is_bounded() {
     let key = key_from(b"pad");
     let d = Direction::ClientToServer;
-    assert_eq!(key.encrypt_with_padding(d, &[0; 20], &[0; 12]).map(|p| p.len()), Ok(56));
-    assert_eq!(key.encrypt_with_padding(d, &[0; 5], &[0; 12]), Err(Error::InvalidLength));
-    assert_eq!(key.encrypt_with_padding(d, &[0; 32], &[]), Err(Error::InvalidLength));
-    assert_eq!(key.encrypt_with_padding(d, &[0; 0], &[0; 1040]), Err(Error::InvalidLength));
-    assert_eq!(key.encrypt_with_padding(d, &[0; 0], &[0; 16]).map(|p| p.len()), Ok(40));
+    assert_eq!(
+        key.encrypt_with_padding(d, &[0; 20], &[0; 12])
+            .map(|p| p.len()),
+        Ok(56)
+    );
+    assert_eq!(
+        key.encrypt_with_padding(d, &[0; 5], &[0; 12]),
+        Err(Error::InvalidLength)
+    );
+    assert_eq!(
+        key.encrypt_with_padding(d, &[0; 32], &[]),
+        Err(Error::InvalidLength)
+    );
+    assert_eq!(
+        key.encrypt_with_padding(d, &[0; 0], &[0; 1040]),
+        Err(Error::InvalidLength)
+    );
+    assert_eq!(
+        key.encrypt_with_padding(d, &[0; 0], &[0; 16])
+            .map(|p| p.len()),
+        Ok(40)
+    );
     assert!(key.encrypt_with_padding(d, &[0; 0], &[0; 1024]).is_ok());
     // Random padding differs between two encryptions of the same message.
     let a = key.encrypt(d, &inner(b"same")).unwrap();

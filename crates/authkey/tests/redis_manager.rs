@@ -85,7 +85,10 @@ async fn corrupt_entry_is_an_error_not_a_key() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(m.get_key(k.id()).await, Err(Error::CorruptEntry { id: k.id() }));
+    assert_eq!(
+        m.get_key(k.id()).await,
+        Err(Error::CorruptEntry { id: k.id() })
+    );
     // Another key's bytes under this id.
     let () = redis::cmd("SET")
         .arg(format!("{prefix}{:016x}", k.id()))
@@ -93,7 +96,10 @@ async fn corrupt_entry_is_an_error_not_a_key() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(m.get_key(k.id()).await, Err(Error::CorruptEntry { id: k.id() }));
+    assert_eq!(
+        m.get_key(k.id()).await,
+        Err(Error::CorruptEntry { id: k.id() })
+    );
     m.del_key(k.id().into()).await.unwrap();
 }
 
@@ -127,7 +133,10 @@ async fn redis_down_is_a_typed_error_then_recovers_and_keys_survive() {
         match r {
             Err(Error::Unavailable { reason }) => {
                 assert!(!reason.is_empty());
-                assert_eq!(Error::Unavailable { reason }.kind(), keyauth_core::ErrorKind::Unavailable);
+                assert_eq!(
+                    Error::Unavailable { reason }.kind(),
+                    keyauth_core::ErrorKind::Unavailable
+                );
             }
             other => panic!("check {i}: Redis is down, got {other:?}"),
         }
@@ -146,7 +155,11 @@ async fn redis_down_is_a_typed_error_then_recovers_and_keys_survive() {
         }
     }
     // Stored before the crash, kept by the append-only file.
-    assert_eq!(recovered, Some(Ok(before.clone())), "manager did not recover");
+    assert_eq!(
+        recovered,
+        Some(Ok(before.clone())),
+        "manager did not recover"
+    );
     // The write attempted while down did not happen.
     assert!(!m.has_key((&during).into()).await.unwrap());
     m.set_key(during.clone()).await.unwrap();
@@ -170,5 +183,8 @@ async fn debug_shows_prefix_only() {
         .unwrap()
         .with_prefix("p:");
     assert_eq!(m.prefix(), "p:");
-    assert_eq!(format!("{m:?}"), "RedisAuthKeyManager { prefix: \"p:\", .. }");
+    assert_eq!(
+        format!("{m:?}"),
+        "RedisAuthKeyManager { prefix: \"p:\", .. }"
+    );
 }

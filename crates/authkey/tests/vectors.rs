@@ -42,13 +42,29 @@ fn auth_key_forms() {
         let expect = &case["expect"];
         match (got, expect.get("error")) {
             (Ok(key), None) => {
-                assert_eq!(key.expose_secret().to_vec(), hex(&expect["key_bytes"]), "{name}");
+                assert_eq!(
+                    key.expose_secret().to_vec(),
+                    hex(&expect["key_bytes"]),
+                    "{name}"
+                );
                 assert_eq!(key.hash().to_vec(), hex(&expect["hash"]), "{name}");
                 assert_eq!(key.id().to_string(), expect["id_u64"], "{name}");
                 assert_eq!(key.aux_hash().to_string(), expect["aux_hash_u64"], "{name}");
-                assert_eq!(key.telethon_key_id().to_string(), expect["le_key_id_u64"], "{name}");
-                assert_eq!(key.tdlib_key_id().to_string(), expect["le_key_id_i64"], "{name}");
-                assert_eq!(key.telethon_aux_hash().to_string(), expect["le_aux_hash_u64"], "{name}");
+                assert_eq!(
+                    key.telethon_key_id().to_string(),
+                    expect["le_key_id_u64"],
+                    "{name}"
+                );
+                assert_eq!(
+                    key.tdlib_key_id().to_string(),
+                    expect["le_key_id_i64"],
+                    "{name}"
+                );
+                assert_eq!(
+                    key.telethon_aux_hash().to_string(),
+                    expect["le_aux_hash_u64"],
+                    "{name}"
+                );
                 assert_eq!(key.key_id_bytes().to_vec(), hex(&expect["id"]), "{name}");
                 // Every form gives back the same key.
                 assert_eq!(AuthKey::from_be_int(key.expose_secret()).unwrap(), key);
@@ -66,7 +82,11 @@ fn encrypt_and_decrypt() {
         let (name, input, expect) = (&case["name"], &case["input"], &case["expect"]);
         let key = AuthKey::from_slice(&hex(&input["auth_key"])).unwrap();
         let direction = dir(&input["direction"]);
-        let got = key.encrypt_with_padding(direction, &hex(&input["plaintext"]), &hex(&input["padding"]));
+        let got = key.encrypt_with_padding(
+            direction,
+            &hex(&input["plaintext"]),
+            &hex(&input["padding"]),
+        );
         match (got, expect.get("error")) {
             (Ok(packet), None) => {
                 assert_eq!(packet, hex(&expect["packet"]), "{name}");
@@ -99,7 +119,11 @@ fn int_as_id(text: &str) -> Option<u64> {
         Some(_) => None,
         None => {
             let sig = text.trim_start_matches('0');
-            if sig.len() > 16 { None } else { Some(u64::from_str_radix(if sig.is_empty() { "0" } else { sig }, 16).unwrap()) }
+            if sig.len() > 16 {
+                None
+            } else {
+                Some(u64::from_str_radix(if sig.is_empty() { "0" } else { sig }, 16).unwrap())
+            }
         }
     }
 }
@@ -109,7 +133,10 @@ async fn run_step(m: &dyn AuthKeyManager, step: &Value) -> Result<Value, Error> 
     let kind = step["arg"]["kind"].as_str().unwrap();
     let value = step["arg"]["value"].as_str().unwrap();
     match (call, kind) {
-        ("set_key", _) => m.set_key(AuthKey::from_int_hex(value)?).await.map(|()| Value::Null),
+        ("set_key", _) => m
+            .set_key(AuthKey::from_int_hex(value)?)
+            .await
+            .map(|()| Value::Null),
         ("has_key", "auth_key") => {
             let key = AuthKey::from_int_hex(value)?;
             m.has_key(KeyRef::Key(&key)).await.map(Value::Bool)
@@ -147,7 +174,11 @@ async fn run_sequence(m: &dyn AuthKeyManager, case: &Value) -> Vec<Value> {
 }
 
 fn final_ids(ids: Vec<u64>) -> Value {
-    json!(ids.into_iter().map(|id| format!("{id:016x}")).collect::<Vec<_>>())
+    json!(
+        ids.into_iter()
+            .map(|id| format!("{id:016x}"))
+            .collect::<Vec<_>>()
+    )
 }
 
 #[tokio::test]
@@ -156,7 +187,12 @@ async fn manager_sequences_on_memory() {
         let m = MemoryAuthKeyManager::new();
         let steps = run_sequence(&m, &case).await;
         assert_eq!(json!(steps), case["expect"]["steps"], "{}", case["name"]);
-        assert_eq!(final_ids(m.ids()), case["expect"]["final_ids"], "{}", case["name"]);
+        assert_eq!(
+            final_ids(m.ids()),
+            case["expect"]["final_ids"],
+            "{}",
+            case["name"]
+        );
     }
 }
 
@@ -165,7 +201,9 @@ async fn manager_sequences_on_memory() {
 async fn manager_sequences_on_redis() {
     use authkey::RedisAuthKeyManager;
     use keyauth_core::RedisOptions;
-    let Some(url) = keyauth_testkit::redis_url() else { return };
+    let Some(url) = keyauth_testkit::redis_url() else {
+        return;
+    };
     let run = format!("{}-{:?}", std::process::id(), std::time::SystemTime::now());
     for (i, case) in cases("manager").iter().enumerate() {
         let m = RedisAuthKeyManager::new(&RedisOptions::new(url.clone()))
@@ -174,7 +212,12 @@ async fn manager_sequences_on_redis() {
         let steps = run_sequence(&m, case).await;
         assert_eq!(json!(steps), case["expect"]["steps"], "{}", case["name"]);
         let ids = m.ids().await.unwrap();
-        assert_eq!(final_ids(ids.clone()), case["expect"]["final_ids"], "{}", case["name"]);
+        assert_eq!(
+            final_ids(ids.clone()),
+            case["expect"]["final_ids"],
+            "{}",
+            case["name"]
+        );
         for id in ids {
             m.del_key(id.into()).await.unwrap();
         }

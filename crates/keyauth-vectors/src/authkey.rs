@@ -108,9 +108,10 @@ async fn step(manager: &dyn AuthKeyManager, step: Input<'_>) -> Result<Value, Ca
             None => Ok(Value::Bool(false)),
         },
         ("get_key", "int") => match int_as_id(value)? {
-            Some(id) => manager.get_key(id).await.map(|key| {
-                json!({"value": key.to_int_hex().as_str(), "id": id_hex(key.id())})
-            }),
+            Some(id) => manager
+                .get_key(id)
+                .await
+                .map(|key| json!({"value": key.to_int_hex().as_str(), "id": id_hex(key.id())})),
             None => Err(Error::AuthKeyDoesNotExist { id: 0 }),
         },
         // mtpylon's dict lookup with an AuthKey: the key's hash is computed (so invalid values
@@ -121,7 +122,10 @@ async fn step(manager: &dyn AuthKeyManager, step: Input<'_>) -> Result<Value, Ca
         }
         ("del_key", "auth_key") => {
             let key = AuthKey::from_int_hex(value).map_err(|e| kind(&e))?;
-            manager.del_key(KeyRef::Key(&key)).await.map(|()| Value::Null)
+            manager
+                .del_key(KeyRef::Key(&key))
+                .await
+                .map(|()| Value::Null)
         }
         ("del_key", "int") => match int_as_id(value)? {
             Some(id) => manager.del_key(KeyRef::Id(id)).await.map(|()| Value::Null),
@@ -249,8 +253,10 @@ impl Scheme for AuthKeyScheme {
                 Ok(json!({"new_nonce_hash": hex_encode(&hash)}))
             }
             "server_salt" => {
-                let salt =
-                    authkey::server_salt(&array(input, "new_nonce")?, &array(input, "server_nonce")?);
+                let salt = authkey::server_salt(
+                    &array(input, "new_nonce")?,
+                    &array(input, "server_nonce")?,
+                );
                 Ok(json!({
                     "salt": hex_encode(&salt),
                     "salt_i64": i64::from_le_bytes(salt).to_string(),
