@@ -152,6 +152,15 @@ fn crypto(c: &mut Criterion) {
                 black_box(&buf);
             })
         });
+        let padding = [0x11u8; 16];
+        g.bench_function("encrypt_with_padding", |b| {
+            b.iter(|| {
+                black_box(
+                    k.encrypt_with_padding(Direction::ClientToServer, black_box(&plain), &padding)
+                        .unwrap(),
+                )
+            })
+        });
         g.bench_function("encrypt", |b| {
             b.iter(|| {
                 black_box(

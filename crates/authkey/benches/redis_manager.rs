@@ -33,6 +33,8 @@ fn redis_bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
+    // The connection managers spawn their reconnection tasks on the current runtime.
+    let _guard = rt.enter();
     let options = RedisOptions::new(url);
     let prefix = format!("bench:authkey:{}:", std::process::id());
     let manager = RedisAuthKeyManager::new(&options)

@@ -64,9 +64,18 @@ impl RedisAuthKeyManager {
     /// [`DEFAULT_PREFIX`] (the options' own prefix belongs to the replay guard). It connects on
     /// first use.
     ///
+    /// Call it inside a tokio runtime (the connection manager spawns its reconnection task
+    /// there).
+    ///
     /// # Errors
-    /// [`Error::Unavailable`] when the URL does not parse.
+    /// [`Error::Unavailable`] when the URL does not parse, or when called outside a tokio
+    /// runtime (where the `redis` crate would panic).
     pub fn new(options: &RedisOptions) -> Result<Self, Error> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::Unavailable {
+                reason: "no tokio runtime (create the manager inside one)".to_owned(),
+            });
+        }
         let conn = options
             .connection_manager()
             .map_err(|e| Error::Unavailable {

@@ -171,6 +171,17 @@ async fn redis_down_is_a_typed_error_then_recovers_and_keys_survive() {
     assert_eq!(fresh.ids().await.unwrap(), ids);
 }
 
+#[test]
+fn outside_a_runtime_is_a_typed_error_not_a_panic() {
+    let err = RedisAuthKeyManager::new(&RedisOptions::new("redis://127.0.0.1:1/")).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Unavailable {
+            reason: "no tokio runtime (create the manager inside one)".into()
+        }
+    );
+}
+
 #[tokio::test]
 async fn unparsable_url_is_a_typed_error() {
     let err = RedisAuthKeyManager::new(&RedisOptions::new("not a url")).unwrap_err();
