@@ -88,6 +88,29 @@ pub trait AuthKeyManager: Send + Sync {
     async fn del_key(&self, key: KeyRef<'_>) -> Result<(), Error>;
 }
 
+macro_rules! forward_manager {
+    ($($ty:ty),*) => {$(
+        #[async_trait]
+        impl<T: AuthKeyManager + ?Sized> AuthKeyManager for $ty {
+            async fn set_key(&self, key: AuthKey) -> Result<(), Error> {
+                (**self).set_key(key).await
+            }
+            async fn has_key(&self, key: KeyRef<'_>) -> Result<bool, Error> {
+                (**self).has_key(key).await
+            }
+            async fn get_key(&self, id: u64) -> Result<AuthKey, Error> {
+                (**self).get_key(id).await
+            }
+            async fn del_key(&self, key: KeyRef<'_>) -> Result<(), Error> {
+                (**self).del_key(key).await
+            }
+        }
+    )*};
+}
+
+// Shared managers (`Arc<MemoryAuthKeyManager>`, `Box<dyn AuthKeyManager>`) are managers too.
+forward_manager!(std::sync::Arc<T>, Box<T>, &T);
+
 const SHARDS: usize = 16;
 
 /// An in-process [`AuthKeyManager`]: a map from id to key, split into 16 independently locked

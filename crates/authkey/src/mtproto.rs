@@ -243,6 +243,31 @@ impl AuthKey {
         direction: Direction,
         packet: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let msg_key_in = self.check_header(packet)?;
+        let mut data = Zeroizing::new(packet[HEADER_LEN..].to_vec());
+        self.open(direction, &msg_key_in, &mut data)?;
+        Ok(data)
+    }
+
+    /// [`AuthKey::decrypt`] without a copy: decrypts the packet's encrypted part in place and
+    /// returns it (plaintext with padding). On a msg_key mismatch the decrypted bytes are
+    /// zeroed, so unauthenticated plaintext never stays in the buffer.
+    ///
+    /// # Errors
+    /// As [`AuthKey::decrypt`].
+    pub fn decrypt_in_place<'p>(
+        &self,
+        direction: Direction,
+        packet: &'p mut [u8],
+    ) -> Result<&'p mut [u8], Error> {
+        let msg_key_in = self.check_header(packet)?;
+        let data = &mut packet[HEADER_LEN..];
+        self.open(direction, &msg_key_in, data)?;
+        Ok(data)
+    }
+
+    /// Length, then auth_key_id; returns the packet's msg_key.
+    fn check_header(&self, packet: &[u8]) -> Result<[u8; 16], Error> {
         if packet.len() <= HEADER_LEN || !(packet.len() - HEADER_LEN).is_multiple_of(16) {
             return Err(Error::InvalidLength);
         }
@@ -251,13 +276,23 @@ impl AuthKey {
         }
         let mut msg_key_in = [0u8; 16];
         msg_key_in.copy_from_slice(&packet[8..HEADER_LEN]);
-        let mut data = Zeroizing::new(packet[HEADER_LEN..].to_vec());
-        derive_aes_key_iv(self, &msg_key_in, direction).decrypt_in_place(&mut data)?;
-        let computed = msg_key(self, &data, direction);
-        if !keyauth_core::ct_eq(&computed, &msg_key_in) {
+        Ok(msg_key_in)
+    }
+
+    /// Decrypts `data` in place and checks msg_key in constant time.
+    fn open(
+        &self,
+        direction: Direction,
+        msg_key_in: &[u8; 16],
+        data: &mut [u8],
+    ) -> Result<(), Error> {
+        derive_aes_key_iv(self, msg_key_in, direction).decrypt_in_place(data)?;
+        let computed = msg_key(self, data, direction);
+        if !keyauth_core::ct_eq(&computed, msg_key_in) {
+            zeroize::Zeroize::zeroize(data);
             return Err(Error::MsgKeyMismatch);
         }
-        Ok(data)
+        Ok(())
     }
 }
 

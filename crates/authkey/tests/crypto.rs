@@ -127,6 +127,43 @@ fn lengths_are_checked_before_anything_else() {
 }
 
 #[test]
+fn decrypt_in_place_matches_decrypt_and_wipes_on_failure() {
+    let key = key_from(b"inplace");
+    let d = Direction::ServerToClient;
+    let packet = key.encrypt(d, &inner(b"hello, world")).unwrap();
+    let mut buf = packet.clone();
+    let plain = key.decrypt_in_place(d, &mut buf).unwrap().to_vec();
+    assert_eq!(plain, *key.decrypt(d, &packet).unwrap());
+    let mut tampered = packet.clone();
+    *tampered.last_mut().unwrap() ^= 0x40;
+    assert_eq!(
+        key.decrypt_in_place(d, &mut tampered),
+        Err(Error::MsgKeyMismatch)
+    );
+    assert!(
+        tampered[HEADER_LEN..].iter().all(|&b| b == 0),
+        "unauthenticated plaintext left behind"
+    );
+    let mut short = packet[..30].to_vec();
+    assert_eq!(
+        key.decrypt_in_place(d, &mut short),
+        Err(Error::InvalidLength)
+    );
+}
+
+#[tokio::test]
+async fn shared_managers_are_managers() {
+    let m = Arc::new(MemoryAuthKeyManager::new());
+    let as_dyn: Box<dyn AuthKeyManager> = Box::new(m.clone());
+    let k = key_from(b"shared");
+    as_dyn.set_key(k.clone()).await.unwrap();
+    assert_eq!(m.get_key(k.id()).await.unwrap(), k);
+    let by_ref: &MemoryAuthKeyManager = &m;
+    let via_ref = <&MemoryAuthKeyManager as AuthKeyManager>::get_key(&by_ref, k.id()).await;
+    assert_eq!(via_ref.unwrap(), k);
+}
+
+#[test]
 fn explicit_padding_is_bounded() {
     let key = key_from(b"pad");
     let d = Direction::ClientToServer;
