@@ -25,7 +25,16 @@ fuzz_target!(|data: &[u8]| {
         packet[..8].copy_from_slice(&key.key_id_bytes());
     }
     let _ = authkey::packet_auth_key_id(&packet);
-    if let Ok(plain) = key.decrypt(direction, &packet) {
+    let copied = key.decrypt(direction, &packet);
+    let mut buf = packet.clone();
+    let in_place = key.decrypt_in_place(direction, &mut buf);
+    // Both entry points agree on every input.
+    match (&copied, &in_place) {
+        (Ok(a), Ok(b)) => assert_eq!(&a[..], &b[..]),
+        (Err(a), Err(b)) => assert_eq!(a, b),
+        _ => panic!("decrypt and decrypt_in_place disagree"),
+    }
+    if let Ok(plain) = copied {
         // Only a packet made with this key can get here; it must parse or fail cleanly.
         let _ = InnerMessage::parse(&plain);
     }

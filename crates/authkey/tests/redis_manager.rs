@@ -69,6 +69,37 @@ async fn two_independent_managers_see_each_others_keys() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_tasks_on_one_manager() {
+    let Some(url) = redis_url() else { return };
+    let m = std::sync::Arc::new(
+        RedisAuthKeyManager::new(&RedisOptions::new(url))
+            .unwrap()
+            .with_prefix(unique_prefix("concurrent")),
+    );
+    let tasks: Vec<_> = (0u8..100)
+        .map(|i| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                let k = key(i);
+                m.set_key(k.clone()).await.unwrap();
+                assert_eq!(m.get_key(k.id()).await.unwrap(), k);
+                k.id()
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids.sort_unstable();
+    assert_eq!(m.ids().await.unwrap(), ids);
+    for id in ids {
+        m.del_key(id.into()).await.unwrap();
+    }
+    assert!(m.ids().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupt_entry_is_an_error_not_a_key() {
     let Some(url) = redis_url() else { return };
     let prefix = unique_prefix("corrupt");
