@@ -104,17 +104,6 @@ impl Error {
     }
 }
 
-impl From<keyauth_core::Error> for Error {
-    fn from(e: keyauth_core::Error) -> Self {
-        match e {
-            keyauth_core::Error::Random => Self::Random,
-            other => Self::Unavailable {
-                reason: other.to_string(),
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

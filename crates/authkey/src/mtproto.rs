@@ -186,7 +186,8 @@ pub fn packet_auth_key_id(packet: &[u8]) -> Result<u64, Error> {
 /// i.e. 12..=27 bytes (Telethon's and mtpylon's choice).
 #[must_use]
 pub const fn padding_len(len: usize) -> usize {
-    MIN_PADDING + (16 - (len + MIN_PADDING) % 16) % 16
+    // `len % 16` first: no overflow for any `len`.
+    MIN_PADDING + (16 - (len % 16 + MIN_PADDING) % 16) % 16
 }
 
 impl AuthKey {

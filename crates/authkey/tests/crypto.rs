@@ -95,6 +95,27 @@ proptest! {
 }
 
 #[test]
+fn padding_len_is_total_and_matches_telethon() {
+    for len in 0..64usize {
+        let pad = mtproto::padding_len(len);
+        assert!((12..=27).contains(&pad), "{len}");
+        assert_eq!((len + pad) % 16, 0, "{len}");
+        // Telethon: -(len + 12) % 16 + 12 (Python modulo).
+        assert_eq!(pad, (16 - (len + 12) % 16) % 16 + 12);
+    }
+    assert!((12..=27).contains(&mtproto::padding_len(usize::MAX)));
+}
+
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<AuthKey>();
+    check::<MemoryAuthKeyManager>();
+    check::<Error>();
+    check::<Arc<dyn AuthKeyManager>>();
+}
+
+#[test]
 fn lengths_are_checked_before_anything_else() {
     let key = key_from(b"len");
     let packet = key
