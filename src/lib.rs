@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
 // @@ facade table rows @@
+//! | `authkey` | [`authkey`] (`authkey`) | MTProto auth keys (mtpylon), `AuthKeyManager` on memory/Redis, MTProto 2.0 message crypto |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};
@@ -20,3 +21,5 @@
 
 pub use keyauth_core as core;
 // @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
+#[cfg(feature = "authkey")]
+pub use authkey;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+#[cfg(feature = "authkey")]
+mod authkey;
 mod core_scheme;
 pub mod input;
 
@@ -91,7 +93,10 @@ pub trait Scheme: Send + Sync {
 #[must_use]
 pub fn schemes() -> Vec<Box<dyn Scheme>> {
     // @@ scheme runners: one cfg'd line per scheme crate @@
-    let v: Vec<Box<dyn Scheme>> = vec![Box::new(core_scheme::Core)];
+    #[allow(unused_mut)]
+    let mut v: Vec<Box<dyn Scheme>> = vec![Box::new(core_scheme::Core)];
+    #[cfg(feature = "authkey")]
+    v.push(Box::new(authkey::AuthKeyScheme));
     v
 }
 

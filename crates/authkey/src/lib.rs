@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod handshake;
+mod key;
+pub mod manager;
+pub mod mtproto;
+pub mod mtpylon;
+#[cfg(feature = "redis")]
+mod redis_manager;
+
+pub use error::Error;
+pub use handshake::{server_salt, tmp_aes_key_iv};
+pub use key::{AUTH_KEY_LEN, AuthKey};
+pub use manager::{AuthKeyManager, KeyRef, MemoryAuthKeyManager};
+pub use mtproto::{AesKeyIv, Direction, InnerMessage, packet_auth_key_id};
+#[cfg(feature = "redis")]
+pub use redis_manager::{DEFAULT_PREFIX, RedisAuthKeyManager};
