@@ -28,6 +28,6 @@ pub use tree::{
     Folder, SecretData, Step, Tree, TreeWalker,
 };
 #[cfg(feature = "reqwest")]
-pub use client::{Client, Session};
+pub use client::{Client, DatastoreSummary, Session};
 #[cfg(feature = "reqwest")]
 pub use config::Config;
