@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use keyauth_core::encoding::{hex_decode, hex_encode};
-use keyauth_core::{
-    Base64, Expiry, FixedClock, MemoryReplayGuard, ReplayError, UnixTime, ct_eq,
-};
+use keyauth_core::{Base64, Expiry, FixedClock, MemoryReplayGuard, ReplayError, UnixTime, ct_eq};
 use serde_json::{Value, json};
 
 use crate::{Case, CaseError, CaseResult, Input, Scheme};
@@ -70,7 +68,10 @@ fn replay_memory(input: Input<'_>) -> CaseResult {
     for step in input.array("steps")? {
         let step = Input(step);
         clock.set(UnixTime::new(step.u64("now")?));
-        let r = guard.check_and_mark_now(step.str("id")?.as_bytes(), UnixTime::new(step.u64("until")?));
+        let r = guard.check_and_mark_now(
+            step.str("id")?.as_bytes(),
+            UnixTime::new(step.u64("until")?),
+        );
         results.push(Value::from(match r {
             Ok(()) => "fresh",
             Err(ReplayError::Replayed) => "replayed",

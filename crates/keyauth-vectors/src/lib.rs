@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 mod core_scheme;
+pub mod input;
 #[cfg(feature = "psono")]
 mod psono;
-pub mod input;
 
 pub use input::Input;
 

@@ -67,8 +67,8 @@ impl Scheme for Psono {
                 let key = SecretKey::from_hex(input.str("session_secret_key")?).map_err(kind)?;
                 let body = EncryptedBody::from_json(obj(input, "body")?).map_err(kind)?;
                 let plain = body.open(&key).map_err(kind)?;
-                let json: Value = serde_json::from_slice(&plain)
-                    .map_err(|_| CaseError::kind("invalid_json"))?;
+                let json: Value =
+                    serde_json::from_slice(&plain).map_err(|_| CaseError::kind("invalid_json"))?;
                 Ok(json!({"plaintext": text(&plain)?, "json": json}))
             }
             "transport_encrypt" => {
@@ -159,9 +159,12 @@ fn login_request(input: Input<'_>) -> CaseResult {
 fn verify_login_request(input: Input<'_>) -> CaseResult {
     let vk = input.str("api_key_verify_key")?;
     let mut key_error = None;
-    let verified = server::verify_login_request(input.str("info")?, input.str("signature")?, |_| {
-        VerifyKey::from_hex(vk).map_err(|e| key_error = Some(e)).ok()
-    });
+    let verified =
+        server::verify_login_request(input.str("info")?, input.str("signature")?, |_| {
+            VerifyKey::from_hex(vk)
+                .map_err(|e| key_error = Some(e))
+                .ok()
+        });
     let v = match (verified, key_error) {
         (Err(Error::UnknownApiKey), Some(e)) => return Err(kind(e)),
         (r, _) => r.map_err(kind)?,
@@ -186,7 +189,10 @@ fn login_response(input: Input<'_>) -> CaseResult {
     user.insert("public_key".into(), info.user.public_key.clone().into());
     if let Some(k) = &info.user.keys {
         user.insert("private_key".into(), k.private_key.clone().into());
-        user.insert("private_key_nonce".into(), k.private_key_nonce.clone().into());
+        user.insert(
+            "private_key_nonce".into(),
+            k.private_key_nonce.clone().into(),
+        );
         user.insert("secret_key".into(), k.secret_key.clone().into());
         user.insert("secret_key_nonce".into(), k.secret_key_nonce.clone().into());
     }
@@ -212,7 +218,10 @@ fn validator_check(input: Input<'_>) -> CaseResult {
         None => None,
     };
     let session = SessionDevice {
-        device_fingerprint: token.opt_str("device_fingerprint")?.unwrap_or("").to_owned(),
+        device_fingerprint: token
+            .opt_str("device_fingerprint")?
+            .unwrap_or("")
+            .to_owned(),
         client_date,
         create_date: time(token, "create_date")?,
     };

@@ -58,7 +58,13 @@ fn unknown_ops_and_schemes_fail_never_skip() {
         {"name": "a", "op": "no_such_op", "input": {}, "expect": {"ok": true}}]}"#;
     let r = keyauth_vectors::run_file_text("x.json", text).unwrap();
     assert_eq!(r.failed(), 1);
-    assert!(r.cases[0].failure.as_deref().unwrap().contains("unsupported op"));
+    assert!(
+        r.cases[0]
+            .failure
+            .as_deref()
+            .unwrap()
+            .contains("unsupported op")
+    );
 
     let text = r#"{"scheme": "no-such-scheme", "cases": [
         {"name": "a", "op": "x", "input": {}, "expect": {"error": "x"}}]}"#;

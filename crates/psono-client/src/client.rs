@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use crate::Error;
 use crate::config::Config;
 use crate::crypto::{BoxSecretKey, SecretKey};
 use crate::json::parse_object;
@@ -16,10 +17,9 @@ use crate::login::{LoginInfo, LoginRequest, LoginResponse, UserKeys};
 use crate::time::Timestamp;
 use crate::transport::EncryptedBody;
 use crate::tree::{
-    ApiKeyAccessSecret, Datastore, EncryptedDatastore, EncryptedSecret, EncryptedShare,
-    SecretData, Step, Tree, TreeWalker,
+    ApiKeyAccessSecret, Datastore, EncryptedDatastore, EncryptedSecret, EncryptedShare, SecretData,
+    Step, Tree, TreeWalker,
 };
-use crate::Error;
 
 /// One entry of `GET /datastore/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,11 +173,10 @@ impl Client {
     /// [`Error::Http`] (e.g. 400 `Signature invalid.`), [`Error::BadSignature`],
     /// [`Error::DecryptFailed`], network errors, [`Error::Timeout`].
     pub async fn login(&self) -> Result<Session, Error> {
-        let seed = self
-            .config
-            .api_key_private_key
-            .as_ref()
-            .ok_or_else(|| Error::Config("api_key_private_key is needed to log in".to_owned()))?;
+        let seed =
+            self.config.api_key_private_key.as_ref().ok_or_else(|| {
+                Error::Config("api_key_private_key is needed to log in".to_owned())
+            })?;
         let server_key = self
             .config
             .server_signature
@@ -218,7 +217,8 @@ impl Client {
     /// [`Error::Http`] (400 when the secret is not attached to this key or the key is
     /// unknown), [`Error::DecryptFailed`], JSON errors, network errors.
     pub async fn api_key_access_secret(&self, secret_id: &str) -> Result<SecretData, Error> {
-        let body = json!({"api_key_id": self.config.api_key_id, "secret_id": secret_id}).to_string();
+        let body =
+            json!({"api_key_id": self.config.api_key_id, "secret_id": secret_id}).to_string();
         let (status, resp) = self
             .send(Method::POST, "/api-key-access/secret/", None, Some(body))
             .await?;
@@ -252,7 +252,12 @@ impl Client {
         }
         let v = parse_object(&body, "server info")?;
         let o = crate::json::Obj::of(&v, "server info")?;
-        crate::server::verify_info(o.str("info")?, o.str("signature")?, o.opt_str("verify_key")?, &pinned)
+        crate::server::verify_info(
+            o.str("info")?,
+            o.str("signature")?,
+            o.opt_str("verify_key")?,
+            &pinned,
+        )
     }
 }
 
@@ -295,7 +300,12 @@ impl Session {
     /// [`Error::SessionExpired`] (checked locally first), [`Error::Http`] with the server's
     /// (decrypted) message, [`Error::UnencryptedResponse`], [`Error::DecryptFailed`], JSON,
     /// network and timeout errors.
-    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, Error> {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Error> {
         if self.info.is_expired(self.now()) {
             return Err(Error::SessionExpired);
         }
@@ -363,7 +373,9 @@ impl Session {
     /// [`Error::RestrictedApiKey`], as [`Session::request`], decryption errors.
     pub async fn datastore(&self, id: &str) -> Result<Datastore, Error> {
         let keys = self.keys()?;
-        let v = self.request(Method::GET, &format!("/datastore/{id}/"), None).await?;
+        let v = self
+            .request(Method::GET, &format!("/datastore/{id}/"), None)
+            .await?;
         EncryptedDatastore::from_json(&v)?.open(&keys.secret_key)
     }
 
@@ -386,7 +398,9 @@ impl Session {
     /// # Errors
     /// As [`Session::request`].
     pub async fn share(&self, id: &str) -> Result<EncryptedShare, Error> {
-        let v = self.request(Method::GET, &format!("/share/{id}/"), None).await?;
+        let v = self
+            .request(Method::GET, &format!("/share/{id}/"), None)
+            .await?;
         EncryptedShare::from_json(&v)
     }
 
@@ -412,8 +426,14 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::request`], [`Error::DecryptFailed`].
-    pub async fn secret_with_key(&self, secret_id: &str, secret_key: &SecretKey) -> Result<SecretData, Error> {
-        let v = self.request(Method::GET, &format!("/secret/{secret_id}/"), None).await?;
+    pub async fn secret_with_key(
+        &self,
+        secret_id: &str,
+        secret_key: &SecretKey,
+    ) -> Result<SecretData, Error> {
+        let v = self
+            .request(Method::GET, &format!("/secret/{secret_id}/"), None)
+            .await?;
         EncryptedSecret::from_json(&v)?.open(secret_key)
     }
 
@@ -440,10 +460,17 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Http`] 403 for a read-only key; as [`Session::request`].
-    pub async fn update_secret(&self, secret_id: &str, secret_key: &SecretKey, data: &SecretData) -> Result<(), Error> {
+    pub async fn update_secret(
+        &self,
+        secret_id: &str,
+        secret_key: &SecretKey,
+        data: &SecretData,
+    ) -> Result<(), Error> {
         let (d, n) = data.seal(secret_key)?;
         let body = json!({"secret_id": secret_id, "data": d, "data_nonce": n});
-        self.request(Method::POST, "/secret/", Some(&body)).await.map(|_| ())
+        self.request(Method::POST, "/secret/", Some(&body))
+            .await
+            .map(|_| ())
     }
 
     /// `POST /authentication/logout/`: the token is deleted on the server.

@@ -24,8 +24,8 @@ use std::time::Duration;
 use keyauth_core::{Clock, SystemClock};
 use serde::Deserialize;
 
-use crate::crypto::{PublicKey, SecretKey, SigningSeed, VerifyKey};
 use crate::Error;
+use crate::crypto::{PublicKey, SecretKey, SigningSeed, VerifyKey};
 
 /// psonoci's default timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -100,7 +100,11 @@ fn cfg(what: &str) -> Error {
     Error::Config(what.to_owned())
 }
 
-fn key<T>(text: Option<&str>, parse: fn(&str) -> Result<T, Error>, name: &str) -> Result<Option<T>, Error> {
+fn key<T>(
+    text: Option<&str>,
+    parse: fn(&str) -> Result<T, Error>,
+    name: &str,
+) -> Result<Option<T>, Error> {
     text.map(|t| parse(t.trim()).map_err(|_| cfg(&format!("{name} must be 64 hex characters"))))
         .transpose()
 }
@@ -110,7 +114,11 @@ impl Config {
     ///
     /// # Errors
     /// [`Error::Config`] when the secret key is not 64 hex characters.
-    pub fn new(server_url: &str, api_key_id: &str, api_key_secret_key_hex: &str) -> Result<Self, Error> {
+    pub fn new(
+        server_url: &str,
+        api_key_id: &str,
+        api_key_secret_key_hex: &str,
+    ) -> Result<Self, Error> {
         Ok(Self {
             server_url: server_url.trim_end_matches('/').to_owned(),
             api_key_id: api_key_id.to_owned(),
@@ -131,11 +139,21 @@ impl Config {
     ///
     /// # Errors
     /// [`Error::Config`] for bad hex.
-    pub fn with_session_keys(mut self, api_key_private_key_hex: &str, server_signature_hex: &str) -> Result<Self, Error> {
-        self.api_key_private_key =
-            key(Some(api_key_private_key_hex), SigningSeed::from_hex, "api private key")?;
-        self.server_signature =
-            key(Some(server_signature_hex), VerifyKey::from_hex, "server signature")?;
+    pub fn with_session_keys(
+        mut self,
+        api_key_private_key_hex: &str,
+        server_signature_hex: &str,
+    ) -> Result<Self, Error> {
+        self.api_key_private_key = key(
+            Some(api_key_private_key_hex),
+            SigningSeed::from_hex,
+            "api private key",
+        )?;
+        self.server_signature = key(
+            Some(server_signature_hex),
+            VerifyKey::from_hex,
+            "server signature",
+        )?;
         Ok(self)
     }
 
@@ -158,7 +176,11 @@ impl Config {
                 if let Some(id) = get("PSONO_CI_API_KEY_ID") {
                     c.api_key_id = id;
                 }
-                if let Some(k) = key(get("PSONO_CI_API_SECRET_KEY_HEX").as_deref(), SecretKey::from_hex, "PSONO_CI_API_SECRET_KEY_HEX")? {
+                if let Some(k) = key(
+                    get("PSONO_CI_API_SECRET_KEY_HEX").as_deref(),
+                    SecretKey::from_hex,
+                    "PSONO_CI_API_SECRET_KEY_HEX",
+                )? {
                     c.api_key_secret_key = k;
                 }
                 c
@@ -171,17 +193,32 @@ impl Config {
             )
             .map_err(|_| cfg("PSONO_CI_API_SECRET_KEY_HEX must be 64 hex characters"))?,
         };
-        if let Some(k) = key(get("PSONO_CI_API_PRIVATE_KEY_HEX").as_deref(), SigningSeed::from_hex, "PSONO_CI_API_PRIVATE_KEY_HEX")? {
+        if let Some(k) = key(
+            get("PSONO_CI_API_PRIVATE_KEY_HEX").as_deref(),
+            SigningSeed::from_hex,
+            "PSONO_CI_API_PRIVATE_KEY_HEX",
+        )? {
             c.api_key_private_key = Some(k);
         }
-        if let Some(k) = key(get("PSONO_CI_SERVER_SIGNATURE_HEX").as_deref(), VerifyKey::from_hex, "PSONO_CI_SERVER_SIGNATURE_HEX")? {
+        if let Some(k) = key(
+            get("PSONO_CI_SERVER_SIGNATURE_HEX").as_deref(),
+            VerifyKey::from_hex,
+            "PSONO_CI_SERVER_SIGNATURE_HEX",
+        )? {
             c.server_signature = Some(k);
         }
-        if let Some(k) = key(get("PSONO_CI_SERVER_PUBLIC_KEY_HEX").as_deref(), PublicKey::from_hex, "PSONO_CI_SERVER_PUBLIC_KEY_HEX")? {
+        if let Some(k) = key(
+            get("PSONO_CI_SERVER_PUBLIC_KEY_HEX").as_deref(),
+            PublicKey::from_hex,
+            "PSONO_CI_SERVER_PUBLIC_KEY_HEX",
+        )? {
             c.server_public_key = Some(k);
         }
         if let Some(t) = get("PSONO_CI_TIMEOUT") {
-            let secs: u64 = t.trim().parse().map_err(|_| cfg("PSONO_CI_TIMEOUT must be whole seconds"))?;
+            let secs: u64 = t
+                .trim()
+                .parse()
+                .map_err(|_| cfg("PSONO_CI_TIMEOUT must be whole seconds"))?;
             c.timeout = Duration::from_secs(secs.max(1));
         }
         Ok(c)
@@ -211,9 +248,21 @@ impl Config {
         }
         let s = f.psono_settings;
         let mut c = Self::new(&s.server_url, &s.api_key_id, &s.api_secret_key_hex)?;
-        c.api_key_private_key = key(s.api_private_key_hex.as_deref(), SigningSeed::from_hex, "api_private_key_hex")?;
-        c.server_signature = key(s.server_signature_hex.as_deref(), VerifyKey::from_hex, "server_signature_hex")?;
-        c.server_public_key = key(s.server_public_key_hex.as_deref(), PublicKey::from_hex, "server_public_key_hex")?;
+        c.api_key_private_key = key(
+            s.api_private_key_hex.as_deref(),
+            SigningSeed::from_hex,
+            "api_private_key_hex",
+        )?;
+        c.server_signature = key(
+            s.server_signature_hex.as_deref(),
+            VerifyKey::from_hex,
+            "server_signature_hex",
+        )?;
+        c.server_public_key = key(
+            s.server_public_key_hex.as_deref(),
+            PublicKey::from_hex,
+            "server_public_key_hex",
+        )?;
         if let Some(d) = s.device_description {
             c.device_description = d;
         }

@@ -185,7 +185,11 @@ impl SecretKey {
     /// # Errors
     /// [`Error::InvalidLength`] below 16 bytes, [`Error::DecryptFailed`] when the tag does
     /// not authenticate.
-    pub fn open(&self, nonce: &[u8; NONCE_SIZE], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+    pub fn open(
+        &self,
+        nonce: &[u8; NONCE_SIZE],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
         let Some((tag, ct)) = sealed.split_at_checked(TAG_SIZE) else {
             return Err(short(sealed.len()));
         };
@@ -238,7 +242,10 @@ impl SecretKey {
     /// [`Error::Random`].
     pub fn seal_hex(&self, plaintext: &[u8]) -> Result<(String, String), Error> {
         let nonce = random::<NONCE_SIZE>()?;
-        Ok((hex_encode(&self.seal(&nonce, plaintext)), hex_encode(&nonce)))
+        Ok((
+            hex_encode(&self.seal(&nonce, plaintext)),
+            hex_encode(&nonce),
+        ))
     }
 
     /// Wraps `key` (its hex text) under this key with a fresh nonce; returns hex `(text, nonce)`.

@@ -189,11 +189,12 @@ impl Error {
             // "missing field `name`" quotes a schema name, never data.
             let msg = e.to_string();
             if let Some(rest) = msg.strip_prefix("missing field `")
-                && let Some(end) = rest.find('`') {
-                    return Self::MissingField {
-                        field: rest[..end].to_owned(),
-                    };
-                }
+                && let Some(end) = rest.find('`')
+            {
+                return Self::MissingField {
+                    field: rest[..end].to_owned(),
+                };
+            }
         }
         Self::InvalidJson {
             what,

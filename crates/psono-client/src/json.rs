@@ -115,7 +115,9 @@ pub(crate) struct Obj<'a>(pub(crate) &'a Map<String, Value>, pub(crate) &'static
 
 impl<'a> Obj<'a> {
     pub(crate) fn of(v: &'a Value, what: &'static str) -> Result<Self, Error> {
-        v.as_object().map(|m| Self(m, what)).ok_or(Error::shape(what))
+        v.as_object()
+            .map(|m| Self(m, what))
+            .ok_or(Error::shape(what))
     }
 
     pub(crate) fn get(&self, field: &str) -> Option<&'a Value> {

@@ -18,6 +18,10 @@ pub mod client;
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod config;
 
+#[cfg(feature = "reqwest")]
+pub use client::{Client, DatastoreSummary, Session};
+#[cfg(feature = "reqwest")]
+pub use config::Config;
 pub use crypto::{BoxSecretKey, PublicKey, SecretKey, SigningSeed, VerifyKey};
 pub use error::Error;
 pub use login::{LoginInfo, LoginRequest, LoginResponse, LoginUser, Token, UserKeys};
@@ -27,7 +31,3 @@ pub use tree::{
     ApiKeyAccessSecret, Datastore, EncryptedDatastore, EncryptedSecret, EncryptedShare, Entry,
     Folder, SecretData, Step, Tree, TreeWalker,
 };
-#[cfg(feature = "reqwest")]
-pub use client::{Client, DatastoreSummary, Session};
-#[cfg(feature = "reqwest")]
-pub use config::Config;

@@ -5,13 +5,13 @@ use core::fmt;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::Error;
 use crate::crypto::{
-    BoxSecretKey, NONCE_SIZE, PublicKey, SecretKey, SigningSeed, VerifyKey, hex_array,
-    hex_decode, hex_encode,
+    BoxSecretKey, NONCE_SIZE, PublicKey, SecretKey, SigningSeed, VerifyKey, hex_array, hex_decode,
+    hex_encode,
 };
 use crate::json::{Obj, parse_object, push_python_str, push_python_value};
 use crate::time::Timestamp;
-use crate::Error;
 
 /// A session token (128 hex characters). Zeroized on drop, redacted in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -72,7 +72,11 @@ impl LoginRequestBuilder {
 
     /// Serializes the info exactly as the docs script's `json.dumps` and signs it.
     #[must_use]
-    pub fn build(self, api_key_private_key: &SigningSeed, session_key: BoxSecretKey) -> LoginRequest {
+    pub fn build(
+        self,
+        api_key_private_key: &SigningSeed,
+        session_key: BoxSecretKey,
+    ) -> LoginRequest {
         let session_public_key = session_key.public_key();
         let mut info = String::with_capacity(256);
         info.push('{');
@@ -284,7 +288,12 @@ impl LoginUser {
     /// `username`/`public_key` are absent; [`Error::InvalidJson`] for wrong types.
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let o = Obj::of(v, "user")?;
-        let fields = ["private_key", "private_key_nonce", "secret_key", "secret_key_nonce"];
+        let fields = [
+            "private_key",
+            "private_key_nonce",
+            "secret_key",
+            "secret_key_nonce",
+        ];
         let present = fields.iter().filter(|f| o.get(f).is_some()).count();
         let keys = if present == 0 {
             None
@@ -310,16 +319,19 @@ impl LoginUser {
     /// [`Error::DecryptFailed`] for the wrong API secret key, hex and length errors.
     pub fn unlock(&self, api_key_secret_key: &SecretKey) -> Result<UserKeys, Error> {
         let keys = self.keys.as_ref().ok_or(Error::RestrictedApiKey)?;
-        let secret_key =
-            api_key_secret_key.open_key(&keys.secret_key, &keys.secret_key_nonce, "user secret key")?;
+        let secret_key = api_key_secret_key.open_key(
+            &keys.secret_key,
+            &keys.secret_key_nonce,
+            "user secret key",
+        )?;
         let private = api_key_secret_key.open_key(
             &keys.private_key,
             &keys.private_key_nonce,
             "user private key",
         )?;
         let private_key = BoxSecretKey::from_bytes(*private.expose_secret());
-        let public_key_matches = PublicKey::from_hex(&self.public_key)
-            .is_ok_and(|p| p == private_key.public_key());
+        let public_key_matches =
+            PublicKey::from_hex(&self.public_key).is_ok_and(|p| p == private_key.public_key());
         Ok(UserKeys {
             secret_key,
             private_key,

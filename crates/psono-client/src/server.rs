@@ -6,6 +6,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha512};
 
+use crate::Error;
 use crate::crypto::{
     BoxSecretKey, NONCE_SIZE, PublicKey, SecretKey, SigningSeed, VerifyKey, hex_array, hex_encode,
 };
@@ -13,7 +14,6 @@ use crate::json::{Obj, push_python_value};
 use crate::login::LoginResponse;
 use crate::time::Timestamp;
 use crate::transport::EncryptedBody;
-use crate::Error;
 
 /// `MIN_API_KEY_TOKEN_TIME_VALID`.
 pub const MIN_SESSION_DURATION: i64 = 0;
@@ -132,9 +132,10 @@ pub fn verify_info(
     pinned: &VerifyKey,
 ) -> Result<Value, Error> {
     if let Some(vk) = verify_key
-        && VerifyKey::from_hex(vk)? != *pinned {
-            return Err(Error::BadSignature);
-        }
+        && VerifyKey::from_hex(vk)? != *pinned
+    {
+        return Err(Error::BadSignature);
+    }
     pinned.verify_hex(info.as_bytes(), signature)?;
     crate::json::parse_object(info.as_bytes(), "server info")
 }
@@ -204,7 +205,10 @@ pub fn check_validator(
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if !keyauth_core::ct_eq(fingerprint.as_bytes(), session.device_fingerprint.as_bytes()) {
+    if !keyauth_core::ct_eq(
+        fingerprint.as_bytes(),
+        session.device_fingerprint.as_bytes(),
+    ) {
         return Err(Error::FingerprintMismatch);
     }
     let request_time = truthy("request_time").ok_or(Error::RequestTimeMissing)?;

@@ -234,7 +234,14 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "2026", "2026-13-01", "2026-01-01T25:00", "2026-01-01T00:00:00x", "x"] {
+        for bad in [
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-01-01T25:00",
+            "2026-01-01T00:00:00x",
+            "x",
+        ] {
             assert!(Timestamp::parse(bad, "t").is_err(), "{bad}");
         }
     }

@@ -4,9 +4,9 @@
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::Error;
 use crate::crypto::{NONCE_SIZE, SecretKey, hex_encode, random_nonce};
 use crate::json::{Obj, parse_object};
-use crate::Error;
 
 /// An encrypted request or response body: `secretbox(session key, JSON)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +111,9 @@ pub fn authorization_validator(
     plaintext.push_str(&Value::from(request_device_fingerprint).to_string());
     plaintext.push('}');
     let body = EncryptedBody::seal_with_nonce(session_secret_key, nonce, plaintext.as_bytes());
-    let header = format!("{{\"nonce\":\"{}\",\"text\":\"{}\"}}", body.nonce, body.text);
+    let header = format!(
+        "{{\"nonce\":\"{}\",\"text\":\"{}\"}}",
+        body.nonce, body.text
+    );
     ValidatorHeader { plaintext, header }
 }

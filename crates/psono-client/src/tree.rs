@@ -7,16 +7,24 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+use crate::Error;
 use crate::crypto::SecretKey;
 use crate::json::{Obj, SecretJson, parse_object};
-use crate::Error;
 
 fn ciphertext_pair(o: Obj<'_>, data: &str, nonce: &str) -> Result<(String, String), Error> {
-    Ok((o.str(data)?.to_owned(), o.opt_str(nonce)?.unwrap_or("").to_owned()))
+    Ok((
+        o.str(data)?.to_owned(),
+        o.opt_str(nonce)?.unwrap_or("").to_owned(),
+    ))
 }
 
 /// Decrypts `data` (an empty string stands for `{}`, as a fresh datastore has it).
-fn open_tree(key: &SecretKey, data: &str, nonce: &str, what: &'static str) -> Result<SecretJson, Error> {
+fn open_tree(
+    key: &SecretKey,
+    data: &str,
+    nonce: &str,
+    what: &'static str,
+) -> Result<SecretJson, Error> {
     if data.is_empty() {
         return Ok(SecretJson(Value::Object(Map::new())));
     }
@@ -64,7 +72,8 @@ impl EncryptedDatastore {
     /// # Errors
     /// [`Error::DecryptFailed`] (wrong key or tampered), hex/length and JSON errors.
     pub fn open(&self, user_secret_key: &SecretKey) -> Result<Datastore, Error> {
-        let key = user_secret_key.open_key(&self.secret_key, &self.secret_key_nonce, "datastore key")?;
+        let key =
+            user_secret_key.open_key(&self.secret_key, &self.secret_key_nonce, "datastore key")?;
         let content = open_tree(&key, &self.data, &self.data_nonce, "datastore content")?;
         Ok(Datastore {
             key,
@@ -88,10 +97,18 @@ impl fmt::Debug for EncryptedDatastore {
 pub struct Folder(SecretJson);
 
 impl Folder {
+    /// Parses a decrypted tree (a datastore's or share's plaintext JSON object).
+    ///
+    /// # Errors
+    /// [`Error::InvalidJson`] when it is not a JSON object.
+    pub fn parse(plaintext: &[u8]) -> Result<Self, Error> {
+        Ok(Self(SecretJson(parse_object(plaintext, "folder")?)))
+    }
+
     /// The JSON tree (`items`, `folders`, `share_index`, ...).
     #[must_use]
     pub fn json(&self) -> &Value {
-        &self.0 .0
+        &self.0.0
     }
 }
 
@@ -230,7 +247,7 @@ impl SecretData {
     /// The whole JSON object.
     #[must_use]
     pub fn json(&self) -> &Value {
-        &self.0 .0
+        &self.0.0
     }
 
     /// The field names.
@@ -265,10 +282,11 @@ impl SecretData {
 
     /// Sets a field (to write the secret back).
     pub fn set_field(&mut self, name: &str, value: Value) {
-        if let Value::Object(m) = &mut self.0 .0
-            && let Some(mut old) = m.insert(name.to_owned(), value) {
-                crate::json::zeroize_value(&mut old);
-            }
+        if let Value::Object(m) = &mut self.0.0
+            && let Some(mut old) = m.insert(name.to_owned(), value)
+        {
+            crate::json::zeroize_value(&mut old);
+        }
     }
 }
 
@@ -314,7 +332,8 @@ impl ApiKeyAccessSecret {
     /// # Errors
     /// [`Error::DecryptFailed`], hex/length and JSON errors.
     pub fn open(&self, api_key_secret_key: &SecretKey) -> Result<(SecretKey, SecretData), Error> {
-        let key = api_key_secret_key.open_key(&self.secret_key, &self.secret_key_nonce, "secret key")?;
+        let key =
+            api_key_secret_key.open_key(&self.secret_key, &self.secret_key_nonce, "secret key")?;
         let data = SecretData::open(&key, &self.data, &self.data_nonce)?;
         Ok((key, data))
     }
@@ -415,7 +434,10 @@ fn is_deleted(v: &Value) -> bool {
 }
 
 fn name_of(v: &Value) -> String {
-    v.get("name").and_then(Value::as_str).unwrap_or("").to_owned()
+    v.get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
 }
 
 impl TreeWalker {
@@ -435,7 +457,12 @@ impl TreeWalker {
         Ok(w)
     }
 
-    fn enter(&mut self, folder: Value, path: Vec<String>, ancestors: Vec<String>) -> Result<(), Error> {
+    fn enter(
+        &mut self,
+        folder: Value,
+        path: Vec<String>,
+        ancestors: Vec<String>,
+    ) -> Result<(), Error> {
         if !folder.is_object() {
             return Err(Error::shape("folder"));
         }
@@ -452,7 +479,10 @@ impl TreeWalker {
                     let o = Obj::of(item, "item")?;
                     let mut p = path.clone();
                     p.push(name_of(item));
-                    let secret_key = o.opt_str("secret_key")?.map(SecretKey::from_hex).transpose()?;
+                    let secret_key = o
+                        .opt_str("secret_key")?
+                        .map(SecretKey::from_hex)
+                        .transpose()?;
                     let secret_id = o.opt_str("secret_id")?.map(str::to_owned);
                     self.entries.push(Entry {
                         path: p,
@@ -509,7 +539,12 @@ impl TreeWalker {
                 return Ok(Step::Done);
             };
             let idx = top.next_folder;
-            let child = match top.folder.0.get_mut("folders").and_then(Value::as_array_mut) {
+            let child = match top
+                .folder
+                .0
+                .get_mut("folders")
+                .and_then(Value::as_array_mut)
+            {
                 Some(list) if idx < list.len() => list[idx].take(),
                 _ => {
                     self.stack.pop();

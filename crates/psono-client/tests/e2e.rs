@@ -44,7 +44,10 @@ async fn read_password_datastore_and_empty_datastore() {
     let user_ds = s.datastore(USER_DATASTORE_ID).await.unwrap();
     assert_eq!(user_ds.content.json(), &json!({}));
     // Not the owner / unknown: the server's encrypted 403 message comes through.
-    let err = s.datastore("00000000-0000-4000-8000-000000000000").await.unwrap_err();
+    let err = s
+        .datastore("00000000-0000-4000-8000-000000000000")
+        .await
+        .unwrap_err();
     assert_eq!(
         err,
         Error::Http {
@@ -60,7 +63,10 @@ async fn follows_shares_two_levels_deep_and_breaks_the_cycle() {
     let s = session(&srv, &srv.fixture.full).await;
     let ds = s.password_datastore().await.unwrap();
     let tree = s.tree(&ds).await.unwrap();
-    assert_eq!(tree.shares_read, vec![SHARE_TEAM.to_owned(), SHARE_NESTED.to_owned()]);
+    assert_eq!(
+        tree.shares_read,
+        vec![SHARE_TEAM.to_owned(), SHARE_NESTED.to_owned()]
+    );
     let paths: Vec<Vec<String>> = tree.entries.iter().map(|e| e.path.clone()).collect();
     let want: Vec<Vec<String>> = srv
         .fixture
@@ -68,7 +74,10 @@ async fn follows_shares_two_levels_deep_and_breaks_the_cycle() {
         .iter()
         .map(|(_, p, _, _)| p.iter().map(|s| (*s).to_owned()).collect())
         .collect();
-    assert_eq!(paths, want, "walk order, deleted item skipped, cycle not re-entered");
+    assert_eq!(
+        paths, want,
+        "walk order, deleted item skipped, cycle not re-entered"
+    );
     let deep = tree.find_path(&["Team", "Nested", "2FA"]).unwrap();
     assert_eq!(deep.secret_id.as_deref(), Some(SECRET_TOTP));
     assert_eq!(deep.kind, "totp");
@@ -86,7 +95,10 @@ async fn reads_each_secret_and_field() {
         }
     }
     let web = s.secret(SECRET_WEB).await.unwrap();
-    assert_eq!(web.field_str("website_password_password").unwrap(), Some("pä$$ wörd 🔑"));
+    assert_eq!(
+        web.field_str("website_password_password").unwrap(),
+        Some("pä$$ wörd 🔑")
+    );
     assert_eq!(
         web.field("no_such_field").unwrap_err(),
         Error::UnknownField {
@@ -95,11 +107,17 @@ async fn reads_each_secret_and_field() {
     );
     let env = s.secret(SECRET_ENV).await.unwrap();
     assert_eq!(env.field_str("environment_variables_notes").unwrap(), None);
-    let err = s.secret("00000000-0000-4000-8000-00000000dead").await.unwrap_err();
+    let err = s
+        .secret("00000000-0000-4000-8000-00000000dead")
+        .await
+        .unwrap_err();
     assert_eq!(err.as_str(), "unknown_secret");
     // Debug never shows values.
     let dbg = format!("{web:?}");
-    assert!(dbg.contains("website_password_password") && !dbg.contains("wörd"), "{dbg}");
+    assert!(
+        dbg.contains("website_password_password") && !dbg.contains("wörd"),
+        "{dbg}"
+    );
 }
 
 #[tokio::test]
@@ -132,7 +150,10 @@ async fn update_secret_round_trip_and_read_only_key_refused() {
     assert_eq!(again.field_str("note_notes").unwrap(), Some("rotated"));
 
     let ro = session(&srv, &srv.fixture.readonly).await;
-    let err = ro.update_secret(SECRET_NOTE, &key, &data).await.unwrap_err();
+    let err = ro
+        .update_secret(SECRET_NOTE, &key, &data)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Http { status: 403, .. }), "{err:?}");
 }
 
@@ -148,22 +169,37 @@ async fn restricted_key_reads_its_secret_and_is_refused_others() {
     let s = client.login().await.unwrap();
     assert!(s.info().restrict_to_secrets);
     assert!(s.user_keys().is_none());
-    assert_eq!(s.password_datastore().await.unwrap_err(), Error::RestrictedApiKey);
+    assert_eq!(
+        s.password_datastore().await.unwrap_err(),
+        Error::RestrictedApiKey
+    );
     // Sessionless access with an unknown key id is refused.
     let mut cfg = srv.config(&srv.fixture.restricted);
     cfg.api_key_id = "00000000-0000-4000-8000-000000000000".into();
-    let err = Client::new(cfg).unwrap().api_key_access_secret(SECRET_WEB).await.unwrap_err();
+    let err = Client::new(cfg)
+        .unwrap()
+        .api_key_access_secret(SECRET_WEB)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Http { status: 400, .. }));
 }
 
 #[tokio::test]
 async fn tampered_server_signature_is_refused_before_decryption() {
     let srv = TestServer::start().await;
-    srv.state.tamper_login_signature.store(true, Ordering::SeqCst);
-    let err = Client::new(srv.config(&srv.fixture.full)).unwrap().login().await.unwrap_err();
+    srv.state
+        .tamper_login_signature
+        .store(true, Ordering::SeqCst);
+    let err = Client::new(srv.config(&srv.fixture.full))
+        .unwrap()
+        .login()
+        .await
+        .unwrap_err();
     assert_eq!(err, Error::BadSignature);
     // A client pinning another server signature refuses the genuine server too.
-    srv.state.tamper_login_signature.store(false, Ordering::SeqCst);
+    srv.state
+        .tamper_login_signature
+        .store(false, Ordering::SeqCst);
     let mut cfg = srv.config(&srv.fixture.full);
     cfg.server_signature = Some(psono_client::SigningSeed::generate().unwrap().verify_key());
     let err = Client::new(cfg).unwrap().login().await.unwrap_err();
@@ -178,7 +214,10 @@ async fn tampered_or_plaintext_responses_are_refused() {
     assert_eq!(s.datastores().await.unwrap_err(), Error::DecryptFailed);
     srv.state.tamper_responses.store(false, Ordering::SeqCst);
     srv.state.plaintext_responses.store(true, Ordering::SeqCst);
-    assert_eq!(s.datastores().await.unwrap_err(), Error::UnencryptedResponse);
+    assert_eq!(
+        s.datastores().await.unwrap_err(),
+        Error::UnencryptedResponse
+    );
     srv.state.plaintext_responses.store(false, Ordering::SeqCst);
     assert_eq!(s.datastores().await.unwrap().len(), 2);
 }
@@ -215,7 +254,8 @@ async fn expired_token_is_refused_by_server_and_noticed_by_client() {
     let s = session(&srv, &srv.fixture.full).await;
     // The session lives 600 s at most (the default 86400 is clamped).
     let till = s.info().session_valid_till();
-    let now = psono_client::Timestamp::from_unix(keyauth_core::Clock::now(&keyauth_core::SystemClock));
+    let now =
+        psono_client::Timestamp::from_unix(keyauth_core::Clock::now(&keyauth_core::SystemClock));
     assert!(till.seconds_since(now) < 601.0 && till.seconds_since(now) > 590.0);
     // Server-side: its clock moves past valid_till; the client's does not.
     srv.state.clock_offset.store(601, Ordering::SeqCst);
@@ -253,7 +293,9 @@ async fn logout_deletes_the_token_and_missing_token_is_refused() {
     assert_eq!(srv.tokens(), 0);
     // No Authorization header at all.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let resp = reqwest::get(format!("{}/datastore/", srv.url)).await.unwrap();
+    let resp = reqwest::get(format!("{}/datastore/", srv.url))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["www-authenticate"], "Token");
 }
@@ -264,10 +306,16 @@ async fn server_info_is_verified() {
     let client = Client::new(srv.config(&srv.fixture.full)).unwrap();
     let info = client.server_info().await.unwrap();
     assert_eq!(info["version"], "7.2.3 (Build 2c4590d8)");
-    assert_eq!(info["public_key"], srv.fixture.server_public_key_hex.as_str());
+    assert_eq!(
+        info["public_key"],
+        srv.fixture.server_public_key_hex.as_str()
+    );
     let mut cfg = srv.config(&srv.fixture.full);
     cfg.server_signature = Some(psono_client::SigningSeed::generate().unwrap().verify_key());
-    assert_eq!(Client::new(cfg).unwrap().server_info().await.unwrap_err(), Error::BadSignature);
+    assert_eq!(
+        Client::new(cfg).unwrap().server_info().await.unwrap_err(),
+        Error::BadSignature
+    );
 }
 
 #[tokio::test]
@@ -277,7 +325,13 @@ async fn server_down_is_a_network_error() {
     drop(listener);
     let cfg = Config::new(&format!("http://{addr}"), FULL_KEY_ID, &"11".repeat(32))
         .unwrap()
-        .with_session_keys(&"22".repeat(32), &psono_client::SigningSeed::generate().unwrap().verify_key().to_hex())
+        .with_session_keys(
+            &"22".repeat(32),
+            &psono_client::SigningSeed::generate()
+                .unwrap()
+                .verify_key()
+                .to_hex(),
+        )
         .unwrap();
     let err = Client::new(cfg).unwrap().login().await.unwrap_err();
     assert!(matches!(err, Error::Network(_)), "{err:?}");
@@ -300,7 +354,11 @@ async fn silent_server_times_out() {
     let mut cfg = Config::new(&format!("http://{addr}"), FULL_KEY_ID, &"11".repeat(32)).unwrap();
     cfg.timeout = Duration::from_millis(300);
     let started = std::time::Instant::now();
-    let err = Client::new(cfg).unwrap().api_key_access_secret(SECRET_WEB).await.unwrap_err();
+    let err = Client::new(cfg)
+        .unwrap()
+        .api_key_access_secret(SECRET_WEB)
+        .await
+        .unwrap_err();
     assert_eq!(err, Error::Timeout);
     assert!(started.elapsed() < Duration::from_secs(5));
     task.abort();
@@ -315,14 +373,24 @@ async fn config_from_env_vars_and_file_logs_in() {
         ("PSONO_CI_API_KEY_ID", k.id.clone()),
         ("PSONO_CI_API_SECRET_KEY_HEX", k.secret_key_hex.clone()),
         ("PSONO_CI_API_PRIVATE_KEY_HEX", k.private_key_hex.clone()),
-        ("PSONO_CI_SERVER_SIGNATURE_HEX", srv.fixture.server_signature_hex.clone()),
+        (
+            "PSONO_CI_SERVER_SIGNATURE_HEX",
+            srv.fixture.server_signature_hex.clone(),
+        ),
         ("PSONO_CI_TIMEOUT", "5".into()),
     ];
-    let lookup = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
     let cfg = Config::from_vars(lookup).unwrap();
     assert_eq!(cfg.timeout, Duration::from_secs(5));
     let dbg = format!("{cfg:?}");
-    assert!(!dbg.contains(&k.secret_key_hex) && !dbg.contains(&k.private_key_hex), "{dbg}");
+    assert!(
+        !dbg.contains(&k.secret_key_hex) && !dbg.contains(&k.private_key_hex),
+        "{dbg}"
+    );
     Client::new(cfg).unwrap().login().await.unwrap();
 
     let toml = format!(
@@ -333,7 +401,8 @@ async fn config_from_env_vars_and_file_logs_in() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("psonoci.toml");
     std::fs::write(&path, toml).unwrap();
-    let only_path = |name: &str| (name == "PSONO_CI_CONFIG_PATH").then(|| path.display().to_string());
+    let only_path =
+        |name: &str| (name == "PSONO_CI_CONFIG_PATH").then(|| path.display().to_string());
     let cfg = Config::from_vars(only_path).unwrap();
     assert_eq!(cfg.timeout, Duration::from_secs(7));
     assert_eq!(cfg.server_url, srv.url);

@@ -5,7 +5,7 @@
 //! links a share which links a nested share which links the first one back (a cycle), five
 //! secrets, and three API keys: `full` (read + write), `readonly`, and `restricted` (restricted
 //! to secrets, one secret attached).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::result_large_err, missing_docs)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,7 +20,9 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use psono_client::crypto::{BoxSecretKey, SecretKey, SigningSeed, hex_encode, random_nonce};
-use psono_client::server::{python_json, seal_login_response, sign_info, token_hash, verify_login_request};
+use psono_client::server::{
+    python_json, seal_login_response, sign_info, token_hash, verify_login_request,
+};
 use psono_client::{EncryptedBody, Error, Timestamp, VerifyKey};
 use serde_json::{Value, json};
 
@@ -214,7 +216,10 @@ impl TestServer {
             "share_index": {SHARE_NESTED: {"paths": [["c1f0a0e2-0000-4000-8000-000000000004"]], "secret_key": *nested_key.to_hex()}}
         });
         let mut shares = HashMap::new();
-        for (id, key, content) in [(SHARE_TEAM, &team_key, &team_content), (SHARE_NESTED, &nested_key, &nested_content)] {
+        for (id, key, content) in [
+            (SHARE_TEAM, &team_key, &team_content),
+            (SHARE_NESTED, &nested_key, &nested_content),
+        ] {
             let (data, data_nonce) = seal(key, &content.to_string());
             shares.insert(id.to_owned(), Stored { data, data_nonce });
         }
@@ -242,13 +247,27 @@ impl TestServer {
         let (secret_key, secret_key_nonce) = user_secret_key.wrap_key(&ds_key).unwrap();
         let mut datastores = vec![(
             DATASTORE_ID.to_owned(),
-            DatastoreRec { kind: "password", description: "default", data, data_nonce, secret_key, secret_key_nonce },
+            DatastoreRec {
+                kind: "password",
+                description: "default",
+                data,
+                data_nonce,
+                secret_key,
+                secret_key_nonce,
+            },
         )];
         let user_ds_key = make_key("user datastore");
         let (secret_key, secret_key_nonce) = user_secret_key.wrap_key(&user_ds_key).unwrap();
         datastores.push((
             USER_DATASTORE_ID.to_owned(),
-            DatastoreRec { kind: "user", description: "Ünïcode", data: String::new(), data_nonce: String::new(), secret_key, secret_key_nonce },
+            DatastoreRec {
+                kind: "user",
+                description: "Ünïcode",
+                data: String::new(),
+                data_nonce: String::new(),
+                secret_key,
+                secret_key_nonce,
+            },
         ));
 
         // API keys.
@@ -263,9 +282,15 @@ impl TestServer {
             let private_hex = hex_encode(&*private.to_box_secret_key().to_bytes());
             let secret = SecretKey::generate().unwrap();
             let mut attached = HashMap::new();
-            attached.insert(SECRET_WEB.to_owned(), secret.wrap_key(&secret_keys[SECRET_WEB]).unwrap());
+            attached.insert(
+                SECRET_WEB.to_owned(),
+                secret.wrap_key(&secret_keys[SECRET_WEB]).unwrap(),
+            );
             if !restrict {
-                attached.insert(SECRET_NOTE.to_owned(), secret.wrap_key(&secret_keys[SECRET_NOTE]).unwrap());
+                attached.insert(
+                    SECRET_NOTE.to_owned(),
+                    secret.wrap_key(&secret_keys[SECRET_NOTE]).unwrap(),
+                );
             }
             creds.push(ApiKeyCreds {
                 id: id.to_owned(),
@@ -274,7 +299,14 @@ impl TestServer {
             });
             api_keys.insert(
                 id.to_owned(),
-                ApiKey { verify_key: private.verify_key(), secret_key: secret, restrict_to_secrets: restrict, read, write, secrets: attached },
+                ApiKey {
+                    verify_key: private.verify_key(),
+                    secret_key: secret,
+                    restrict_to_secrets: restrict,
+                    read,
+                    write,
+                    secrets: attached,
+                },
             );
         }
 
@@ -317,7 +349,13 @@ impl TestServer {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { addr, url: format!("http://{addr}"), state, fixture, task }
+        Self {
+            addr,
+            url: format!("http://{addr}"),
+            state,
+            fixture,
+            task,
+        }
     }
 
     /// A client config for one of the fixture's keys.
@@ -334,7 +372,12 @@ impl TestServer {
 }
 
 fn plain(status: StatusCode, body: &Value) -> Response {
-    (status, [("content-type", "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn raw(status: StatusCode, body: &'static str) -> Response {
@@ -344,7 +387,11 @@ fn raw(status: StatusCode, body: &'static str) -> Response {
 fn is_uuid(s: &str) -> bool {
     s.len() == 36
         && s.chars().enumerate().all(|(i, c)| {
-            if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() }
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
         })
 }
 
@@ -362,22 +409,37 @@ fn encrypted(state: &ServerState, key: &SecretKey, status: StatusCode, body: &Va
 }
 
 /// `TokenAuthentication` plus the read/write gate. Returns the session key.
-fn authenticate(state: &ServerState, headers: &HeaderMap, method: &Method, path: &str) -> Result<SecretKey, Response> {
+fn authenticate(
+    state: &ServerState,
+    headers: &HeaderMap,
+    method: &Method,
+    path: &str,
+) -> Result<SecretKey, Response> {
     let unauthorized = |detail: &str| {
         let mut r = plain(StatusCode::UNAUTHORIZED, &json!({"detail": detail}));
-        r.headers_mut().insert("www-authenticate", "Token".parse().unwrap());
+        r.headers_mut()
+            .insert("www-authenticate", "Token".parse().unwrap());
         r
     };
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let parts: Vec<&str> = auth.split_whitespace().collect();
     if parts.is_empty() || !parts[0].eq_ignore_ascii_case("token") {
-        return Err(unauthorized("Invalid token header. No token header present."));
+        return Err(unauthorized(
+            "Invalid token header. No token header present.",
+        ));
     }
     if parts.len() == 1 {
-        return Err(unauthorized("Invalid token header. No credentials provided."));
+        return Err(unauthorized(
+            "Invalid token header. No credentials provided.",
+        ));
     }
     if parts.len() > 2 {
-        return Err(unauthorized("Invalid token header. Token string should not contain spaces."));
+        return Err(unauthorized(
+            "Invalid token header. Token string should not contain spaces.",
+        ));
     }
     let tokens = state.tokens.lock().unwrap();
     let Some(t) = tokens.get(&token_hash(parts[1])) else {
@@ -389,14 +451,26 @@ fn authenticate(state: &ServerState, headers: &HeaderMap, method: &Method, path:
     let is_read = method == Method::GET;
     let logout = path == "/authentication/logout/";
     if (is_read && !t.read) || (!is_read && !logout && !t.write) {
-        return Err(encrypted(state, &t.secret_key, StatusCode::FORBIDDEN, &json!({"detail": "You do not have permission to perform this action."})));
+        return Err(encrypted(
+            state,
+            &t.secret_key,
+            StatusCode::FORBIDDEN,
+            &json!({"detail": "You do not have permission to perform this action."}),
+        ));
     }
     Ok(t.secret_key.clone())
 }
 
 /// `DecryptJSONParser`: request bodies must be `{"text","nonce"}` under the session key.
 fn decrypt_body(state: &ServerState, key: &SecretKey, body: &[u8]) -> Result<Value, Response> {
-    let invalid = || encrypted(state, key, StatusCode::BAD_REQUEST, &json!({"detail": "Invalid request"}));
+    let invalid = || {
+        encrypted(
+            state,
+            key,
+            StatusCode::BAD_REQUEST,
+            &json!({"detail": "Invalid request"}),
+        )
+    };
     let v: Value = serde_json::from_slice(body).map_err(|_| invalid())?;
     let enc = EncryptedBody::from_json(&v).map_err(|_| invalid())?;
     enc.open_json(key).map_err(|_| invalid())
@@ -407,31 +481,59 @@ async fn info(State(s): State<Arc<ServerState>>) -> Response {
     let info = python_json(&json!({"version": "7.2.3 (Build 2c4590d8)", "api": 1,
         "public_key": s.server_key.to_box_secret_key().public_key().to_hex(), "type": "CE"}));
     let signature = sign_info(&info, &s.server_key);
-    plain(StatusCode::OK, &json!({"info": info, "signature": signature, "verify_key": s.server_key.verify_key().to_hex()}))
+    plain(
+        StatusCode::OK,
+        &json!({"info": info, "signature": signature, "verify_key": s.server_key.verify_key().to_hex()}),
+    )
 }
 
 async fn login(State(s): State<Arc<ServerState>>, body: Bytes) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
-        return plain(StatusCode::BAD_REQUEST, &json!({"detail": "JSON parse error"}));
+        return plain(
+            StatusCode::BAD_REQUEST,
+            &json!({"detail": "JSON parse error"}),
+        );
     };
-    let (Some(info), Some(signature)) = (v.get("info").and_then(Value::as_str), v.get("signature").and_then(Value::as_str)) else {
-        return plain(StatusCode::BAD_REQUEST, &json!({"signature": ["This field is required."]}));
+    let (Some(info), Some(signature)) = (
+        v.get("info").and_then(Value::as_str),
+        v.get("signature").and_then(Value::as_str),
+    ) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            &json!({"signature": ["This field is required."]}),
+        );
     };
-    let verified = verify_login_request(info, signature, |id| s.api_keys.get(id).map(|k| k.verify_key));
+    let verified = verify_login_request(info, signature, |id| {
+        s.api_keys.get(id).map(|k| k.verify_key)
+    });
     let login = match verified {
         Ok(l) => l,
         Err(Error::InvalidJson { .. }) => {
-            return plain(StatusCode::BAD_REQUEST, &json!({"non_field_errors": ["Login info no valid json"]}));
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &json!({"non_field_errors": ["Login info no valid json"]}),
+            );
         }
         Err(Error::UnknownApiKey) => {
-            return plain(StatusCode::BAD_REQUEST, &json!({"non_field_errors": ["NO_PERMISSION_OR_NOT_EXIST"]}));
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &json!({"non_field_errors": ["NO_PERMISSION_OR_NOT_EXIST"]}),
+            );
         }
         Err(Error::BadSignature) => {
-            return plain(StatusCode::BAD_REQUEST, &json!({"non_field_errors": ["Signature invalid."]}));
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &json!({"non_field_errors": ["Signature invalid."]}),
+            );
         }
         // Missing fields, bad hex or lengths: psono-server crashes with a 500 page.
-        Err(_) => return raw(StatusCode::INTERNAL_SERVER_ERROR, "<h1>Server Error (500)</h1>"),
+        Err(_) => {
+            return raw(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<h1>Server Error (500)</h1>",
+            );
+        }
     };
     let key = &s.api_keys[&login.api_key_id];
     let token = hex_encode(&keyauth_core::random::array::<64>().unwrap());
@@ -439,13 +541,24 @@ async fn login(State(s): State<Arc<ServerState>>, body: Bytes) -> Response {
     let valid_till = now_micros(&s).plus_seconds(login.session_duration);
     s.tokens.lock().unwrap().insert(
         token_hash(&token),
-        TokenRec { secret_key: session_secret_key.clone(), valid_till, read: key.read, write: key.write },
+        TokenRec {
+            secret_key: session_secret_key.clone(),
+            valid_till,
+            read: key.read,
+            write: key.write,
+        },
     );
     let mut user = serde_json::Map::new();
     user.insert("username".into(), "alice@example.com".into());
-    user.insert("public_key".into(), s.user_private_key.public_key().to_hex().into());
+    user.insert(
+        "public_key".into(),
+        s.user_private_key.public_key().to_hex().into(),
+    );
     if !key.restrict_to_secrets {
-        let (pk, pkn) = key.secret_key.wrap_key(&SecretKey::from_bytes(*s.user_private_key.to_bytes())).unwrap();
+        let (pk, pkn) = key
+            .secret_key
+            .wrap_key(&SecretKey::from_bytes(*s.user_private_key.to_bytes()))
+            .unwrap();
         let (sk, skn) = key.secret_key.wrap_key(&s.user_secret_key).unwrap();
         user.insert("private_key".into(), pk.into());
         user.insert("private_key_nonce".into(), pkn.into());
@@ -455,8 +568,14 @@ async fn login(State(s): State<Arc<ServerState>>, body: Bytes) -> Response {
     let mut obj = serde_json::Map::new();
     obj.insert("token".into(), token.into());
     obj.insert("session_valid_till".into(), valid_till.to_iso().into());
-    obj.insert("session_secret_key".into(), session_secret_key.to_hex().to_string().into());
-    obj.insert("api_key_restrict_to_secrets".into(), key.restrict_to_secrets.into());
+    obj.insert(
+        "session_secret_key".into(),
+        session_secret_key.to_hex().to_string().into(),
+    );
+    obj.insert(
+        "api_key_restrict_to_secrets".into(),
+        key.restrict_to_secrets.into(),
+    );
     obj.insert("api_key_allow_insecure_access".into(), false.into());
     obj.insert("api_key_read".into(), key.read.into());
     obj.insert("api_key_write".into(), key.write.into());
@@ -469,7 +588,13 @@ async fn login(State(s): State<Arc<ServerState>>, body: Bytes) -> Response {
         s.server_key.clone()
     };
     let nonce = random_nonce().unwrap();
-    let resp = seal_login_response(&plaintext, &signer, &server_session, &login.session_public_key, &nonce);
+    let resp = seal_login_response(
+        &plaintext,
+        &signer,
+        &server_session,
+        &login.session_public_key,
+        &nonce,
+    );
     plain(StatusCode::OK, &resp.to_json())
 }
 
@@ -479,15 +604,23 @@ async fn logout(State(s): State<Arc<ServerState>>, headers: HeaderMap, body: Byt
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !body.is_empty() {
-        if let Err(r) = decrypt_body(&s, &key, &body) {
-            return r;
-        }
+    if !body.is_empty()
+        && let Err(r) = decrypt_body(&s, &key, &body)
+    {
+        return r;
     }
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let token = auth.split_whitespace().nth(1).unwrap_or("");
     s.tokens.lock().unwrap().remove(&token_hash(token));
-    encrypted(&s, &key, StatusCode::OK, &json!({"success": "Successfully logged out."}))
+    encrypted(
+        &s,
+        &key,
+        StatusCode::OK,
+        &json!({"success": "Successfully logged out."}),
+    )
 }
 
 async fn datastore_list(State(s): State<Arc<ServerState>>, headers: HeaderMap) -> Response {
@@ -504,55 +637,106 @@ async fn datastore_list(State(s): State<Arc<ServerState>>, headers: HeaderMap) -
     encrypted(&s, &key, StatusCode::OK, &json!({"datastores": list}))
 }
 
-async fn datastore_read(State(s): State<Arc<ServerState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn datastore_read(
+    State(s): State<Arc<ServerState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
     let key = match authenticate(&s, &headers, &Method::GET, "/datastore/") {
         Ok(k) => k,
         Err(r) => return r,
     };
     let Some((_, d)) = s.datastores.iter().find(|(i, _)| *i == id) else {
-        return encrypted(&s, &key, StatusCode::FORBIDDEN, &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}));
+        return encrypted(
+            &s,
+            &key,
+            StatusCode::FORBIDDEN,
+            &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}),
+        );
     };
-    encrypted(&s, &key, StatusCode::OK, &json!({
+    encrypted(
+        &s,
+        &key,
+        StatusCode::OK,
+        &json!({
         "data": d.data, "data_nonce": d.data_nonce, "type": d.kind, "description": d.description,
         "secret_key": d.secret_key, "secret_key_nonce": d.secret_key_nonce, "is_default": true,
-        "write_date": "2026-01-01T00:00:00+00:00"}))
+        "write_date": "2026-01-01T00:00:00+00:00"}),
+    )
 }
 
-async fn share_read(State(s): State<Arc<ServerState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn share_read(
+    State(s): State<Arc<ServerState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
     let key = match authenticate(&s, &headers, &Method::GET, "/share/") {
         Ok(k) => k,
         Err(r) => return r,
     };
     let Some(sh) = s.shares.get(&id) else {
-        return encrypted(&s, &key, StatusCode::BAD_REQUEST, &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}));
+        return encrypted(
+            &s,
+            &key,
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}),
+        );
     };
-    encrypted(&s, &key, StatusCode::OK, &json!({
+    encrypted(
+        &s,
+        &key,
+        StatusCode::OK,
+        &json!({
         "id": id, "data": sh.data, "data_nonce": sh.data_nonce, "user_id": "d6d4448d-73b6-42c9-a15a-304a08037f56",
-        "rights": {"read": true, "write": false, "grant": false}, "write_date": "2026-01-01T00:00:00+00:00"}))
+        "rights": {"read": true, "write": false, "grant": false}, "write_date": "2026-01-01T00:00:00+00:00"}),
+    )
 }
 
-async fn secret_read(State(s): State<Arc<ServerState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn secret_read(
+    State(s): State<Arc<ServerState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
     let key = match authenticate(&s, &headers, &Method::GET, "/secret/") {
         Ok(k) => k,
         Err(r) => return r,
     };
     if !is_uuid(&id) {
-        return encrypted(&s, &key, StatusCode::BAD_REQUEST, &json!({"message": "SECRET_ID_MALFORMED"}));
+        return encrypted(
+            &s,
+            &key,
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "SECRET_ID_MALFORMED"}),
+        );
     }
     let secrets = s.secrets.lock().unwrap();
     let Some(sec) = secrets.get(&id) else {
-        return encrypted(&s, &key, StatusCode::BAD_REQUEST, &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}));
+        return encrypted(
+            &s,
+            &key,
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}),
+        );
     };
-    encrypted(&s, &key, StatusCode::OK, &json!({
+    encrypted(
+        &s,
+        &key,
+        StatusCode::OK,
+        &json!({
         "create_date": "2026-01-01T00:00:00+00:00", "write_date": "2026-01-01T00:00:00+00:00",
         "data": sec.data, "data_nonce": sec.data_nonce, "type": null, "read_count": 1,
-        "callback_url": "", "callback_user": "", "callback_pass": ""}))
+        "callback_url": "", "callback_user": "", "callback_pass": ""}),
+    )
 }
 
-async fn secret_update(State(s): State<Arc<ServerState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn secret_update(
+    State(s): State<Arc<ServerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     s.requests.fetch_add(1, Ordering::SeqCst);
     let key = match authenticate(&s, &headers, &Method::POST, "/secret/") {
         Ok(k) => k,
@@ -567,11 +751,21 @@ async fn secret_update(State(s): State<Arc<ServerState>>, headers: HeaderMap, bo
         req.get("data").and_then(Value::as_str),
         req.get("data_nonce").and_then(Value::as_str),
     ) else {
-        return encrypted(&s, &key, StatusCode::BAD_REQUEST, &json!({"message": "Invalid request"}));
+        return encrypted(
+            &s,
+            &key,
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "Invalid request"}),
+        );
     };
     let mut secrets = s.secrets.lock().unwrap();
     let Some(sec) = secrets.get_mut(id) else {
-        return encrypted(&s, &key, StatusCode::BAD_REQUEST, &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}));
+        return encrypted(
+            &s,
+            &key,
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "NO_PERMISSION_OR_NOT_EXIST"}),
+        );
     };
     sec.data = data.to_owned();
     sec.data_nonce = nonce.to_owned();
@@ -583,7 +777,10 @@ async fn api_key_access_secret(State(s): State<Arc<ServerState>>, body: Bytes) -
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return raw(StatusCode::BAD_REQUEST, "non_field_errors");
     };
-    let (Some(key_id), Some(secret_id)) = (v.get("api_key_id").and_then(Value::as_str), v.get("secret_id").and_then(Value::as_str)) else {
+    let (Some(key_id), Some(secret_id)) = (
+        v.get("api_key_id").and_then(Value::as_str),
+        v.get("secret_id").and_then(Value::as_str),
+    ) else {
         return raw(StatusCode::BAD_REQUEST, "api_key_idsecret_id");
     };
     let Some(key) = s.api_keys.get(key_id).filter(|k| k.read) else {
@@ -599,5 +796,10 @@ async fn api_key_access_secret(State(s): State<Arc<ServerState>>, body: Bytes) -
     // json.dumps through StaticHTMLRenderer.
     let body = python_json(&json!({"data": sec.data, "data_nonce": sec.data_nonce,
         "secret_key": wrapped, "secret_key_nonce": wrapped_nonce, "read_count": 1}));
-    (StatusCode::OK, [("content-type", "text/html; charset=utf-8")], body).into_response()
+    (
+        StatusCode::OK,
+        [("content-type", "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
