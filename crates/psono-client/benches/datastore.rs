@@ -37,7 +37,10 @@ fn fixture() -> (SecretKey, EncryptedDatastore, SecretKey) {
 fn bench(c: &mut Criterion) {
     let (user_key, ds, ds_key) = fixture();
     let sealed = hex_decode(&ds.data, "data").unwrap();
-    let nonce: [u8; 24] = hex_decode(&ds.data_nonce, "nonce").unwrap().try_into().unwrap();
+    let nonce: [u8; 24] = hex_decode(&ds.data_nonce, "nonce")
+        .unwrap()
+        .try_into()
+        .unwrap();
     let mut g = c.benchmark_group("datastore_10k");
     g.throughput(Throughput::Bytes(sealed.len() as u64));
     g.bench_function("raw_secretbox_open", |b| {

@@ -5,7 +5,13 @@
 //! links a share which links a nested share which links the first one back (a cycle), five
 //! secrets, and three API keys: `full` (read + write), `readonly`, and `restricted` (restricted
 //! to secrets, one secret attached).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::result_large_err, missing_docs)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::result_large_err,
+    missing_docs
+)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
