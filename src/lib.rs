@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
 // @@ facade table rows @@
+//! | `psono` | [`psono`] (`psono-client`) | Psono API keys: signed login, NaCl sessions, datastores, shares, secrets |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};
@@ -20,3 +21,6 @@
 
 pub use keyauth_core as core;
 // @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
+#[cfg(feature = "psono")]
+#[cfg_attr(docsrs, doc(cfg(feature = "psono")))]
+pub use psono_client as psono;

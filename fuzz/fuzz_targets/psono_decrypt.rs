@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
     }
     // Bytes as hex text and nonce.
     if let Ok(text) = std::str::from_utf8(data) {
-        let (a, b) = text.split_at(text.len() / 2);
+        let mid = (0..=text.len() / 2).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let (a, b) = text.split_at(mid);
         let _ = key.open_hex(a, b);
         let _ = key.open_key(a, b, "fuzz");
     }
