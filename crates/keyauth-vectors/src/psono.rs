@@ -243,17 +243,12 @@ fn read_tree(input: Input<'_>) -> CaseResult {
     let opened = ds.open(&keys.secret_key).map_err(kind)?;
     let shares = input.get("shares").and_then(Value::as_object);
     let mut walker = TreeWalker::new(&opened.content).map_err(kind)?;
-    loop {
-        match walker.next_step().map_err(kind)? {
-            Step::NeedShare(req) => {
-                let share = shares
-                    .and_then(|s| s.get(&req.share_id))
-                    .ok_or_else(|| CaseError::kind("unknown_share"))?;
-                let share = EncryptedShare::from_json(share).map_err(kind)?;
-                walker.provide_share(&share).map_err(kind)?;
-            }
-            _ => break,
-        }
+    while let Step::NeedShare(req) = walker.next_step().map_err(kind)? {
+        let share = shares
+            .and_then(|s| s.get(&req.share_id))
+            .ok_or_else(|| CaseError::kind("unknown_share"))?;
+        let share = EncryptedShare::from_json(share).map_err(kind)?;
+        walker.provide_share(&share).map_err(kind)?;
     }
     let tree = walker.finish();
     let secrets_in = input.get("secrets").and_then(Value::as_object);

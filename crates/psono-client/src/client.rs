@@ -140,7 +140,8 @@ impl Client {
     ) -> Result<(StatusCode, Zeroizing<Vec<u8>>), Error> {
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
-            let mut v = HeaderValue::from_str(&format!("Token {t}"))
+            let value = Zeroizing::new(format!("Token {t}"));
+            let mut v = HeaderValue::from_str(&value)
                 .map_err(|_| Error::Config("token is not a valid header value".to_owned()))?;
             v.set_sensitive(true);
             req = req.header(AUTHORIZATION, v);

@@ -81,8 +81,13 @@ impl Timestamp {
     /// Whole seconds since the Unix epoch.
     #[must_use]
     pub const fn from_unix(time: UnixTime) -> Self {
+        let secs = time.as_secs();
         Self {
-            micros: (time.as_secs() as i64).saturating_mul(MICROS),
+            micros: if secs > (i64::MAX / MICROS) as u64 {
+                i64::MAX
+            } else {
+                secs as i64 * MICROS
+            },
         }
     }
 
@@ -101,7 +106,7 @@ impl Timestamp {
     /// `self - other` in seconds.
     #[must_use]
     pub fn seconds_since(self, other: Self) -> f64 {
-        (self.micros - other.micros) as f64 / MICROS as f64
+        (i128::from(self.micros) - i128::from(other.micros)) as f64 / MICROS as f64
     }
 
     /// `self + secs`.

@@ -380,15 +380,10 @@ fn walk_reads_repeated_shares_once_breaks_cycles_skips_deleted() {
     let folder = Folder::parse(root.to_string().as_bytes()).unwrap();
     let mut w = TreeWalker::new(&folder).unwrap();
     let mut fetched = 0;
-    loop {
-        match w.next_step().unwrap() {
-            Step::NeedShare(r) => {
-                assert_eq!(r.share_id, "S1");
-                fetched += 1;
-                w.provide_share(&share("S1", &k1, &s1)).unwrap();
-            }
-            _ => break,
-        }
+    while let Step::NeedShare(r) = w.next_step().unwrap() {
+        assert_eq!(r.share_id, "S1");
+        fetched += 1;
+        w.provide_share(&share("S1", &k1, &s1)).unwrap();
     }
     let tree = w.finish();
     assert_eq!(fetched, 1);
