@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
 // @@ facade table rows @@
-//! | `psono` | [`psono`] (`psono-client`) | Psono API keys: signed login, NaCl sessions, datastores, shares, secrets |
+//! | `psono` | `psono` (`psono-client`) | Psono API keys: signed login, NaCl sessions, datastores, shares, secrets |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};

@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     }
     // Bytes as hex text and nonce.
     if let Ok(text) = std::str::from_utf8(data) {
-        let mid = (0..=text.len() / 2).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let mid = (0..=text.len() / 2)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         let (a, b) = text.split_at(mid);
         let _ = key.open_hex(a, b);
         let _ = key.open_key(a, b, "fuzz");
@@ -31,11 +34,17 @@ fuzz_target!(|data: &[u8]| {
     }
     // Seal then open round-trips and a flipped bit is refused.
     let sealed = key.seal(&[2; 24], data);
-    assert_eq!(key.open(&[2; 24], &sealed).ok().as_deref().map(|v| &v[..]), Some(data));
+    assert_eq!(
+        key.open(&[2; 24], &sealed).ok().as_deref().map(|v| &v[..]),
+        Some(data)
+    );
     let mut bad = sealed.clone();
     let i = data.len() % bad.len();
     bad[i] ^= 1;
     assert!(key.open(&[2; 24], &bad).is_err());
-    let body = EncryptedBody { text: hex_encode(&sealed), nonce: hex_encode(&[2; 24]) };
+    let body = EncryptedBody {
+        text: hex_encode(&sealed),
+        nonce: hex_encode(&[2; 24]),
+    };
     assert_eq!(body.open(&key).ok().as_deref().map(|v| &v[..]), Some(data));
 });

@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
             for _ in 0..64 {
                 match walker.next_step() {
                     Ok(Step::NeedShare(req)) => {
-                        let share = EncryptedShare { id: req.share_id, data: String::new(), data_nonce: String::new() };
+                        let share = EncryptedShare {
+                            id: req.share_id,
+                            data: String::new(),
+                            data_nonce: String::new(),
+                        };
                         if walker.provide_share(&share).is_err() {
                             break;
                         }

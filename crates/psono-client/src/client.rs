@@ -439,7 +439,8 @@ impl Session {
     }
 
     /// A secret by id: found through the password datastore and its shares (the key chain),
-    /// then read.
+    /// then read. This walks the tree on every call; to read several secrets, walk once with
+    /// [`Session::tree`] and use [`Session::secret_in`].
     ///
     /// # Errors
     /// [`Error::UnknownSecret`] when no item links it; as [`Session::tree`] and
@@ -447,6 +448,15 @@ impl Session {
     pub async fn secret(&self, secret_id: &str) -> Result<SecretData, Error> {
         let ds = self.password_datastore().await?;
         let tree = self.tree(&ds).await?;
+        self.secret_in(&tree, secret_id).await
+    }
+
+    /// A secret by id, its key taken from an already walked tree.
+    ///
+    /// # Errors
+    /// [`Error::UnknownSecret`] when no item of `tree` links it; as
+    /// [`Session::secret_with_key`].
+    pub async fn secret_in(&self, tree: &Tree, secret_id: &str) -> Result<SecretData, Error> {
         let key = tree
             .find_secret(secret_id)
             .and_then(|e| e.secret_key.clone())

@@ -539,54 +539,56 @@ impl TreeWalker {
                 return Ok(Step::Done);
             };
             let idx = top.next_folder;
-            let child = match top
+            let mut child = match top
                 .folder
                 .0
                 .get_mut("folders")
                 .and_then(Value::as_array_mut)
             {
-                Some(list) if idx < list.len() => list[idx].take(),
+                Some(list) if idx < list.len() => SecretJson(list[idx].take()),
                 _ => {
                     self.stack.pop();
                     continue;
                 }
             };
             top.next_folder += 1;
-            if !child.is_object() {
+            if !child.0.is_object() {
                 return Err(Error::shape("folder"));
             }
-            if is_deleted(&child) {
+            if is_deleted(&child.0) {
                 continue;
             }
             let mut path = top.path.clone();
-            path.push(name_of(&child));
-            match child.get("share_id").and_then(Value::as_str) {
-                None => {
-                    let ancestors = top.ancestors.clone();
-                    self.enter(child, path, ancestors)?;
-                }
-                Some(share_id) => {
-                    if top.ancestors.iter().any(|a| a == share_id) {
-                        continue;
-                    }
-                    let mut ancestors = top.ancestors.clone();
-                    ancestors.push(share_id.to_owned());
-                    if let Some(content) = self.cache.get(share_id) {
-                        let folder = content.json().clone();
-                        self.enter(folder, path, ancestors)?;
-                        continue;
-                    }
-                    let key = Self::share_key(&child, &top.folder.0, share_id)?;
-                    let share_id = share_id.to_owned();
-                    self.pending = Some(Pending {
-                        share_id: share_id.clone(),
-                        key,
-                        path,
-                        ancestors,
-                    });
-                    return Ok(Step::NeedShare(ShareRequest { share_id }));
-                }
+            path.push(name_of(&child.0));
+            let link = child
+                .0
+                .get("share_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let Some(share_id) = link else {
+                let ancestors = top.ancestors.clone();
+                self.enter(std::mem::take(&mut child.0), path, ancestors)?;
+                continue;
+            };
+            // `child` (a link node carrying the share's key) is wiped when dropped.
+            if top.ancestors.contains(&share_id) {
+                continue;
             }
+            let mut ancestors = top.ancestors.clone();
+            ancestors.push(share_id.clone());
+            if let Some(content) = self.cache.get(&share_id) {
+                let folder = content.json().clone();
+                self.enter(folder, path, ancestors)?;
+                continue;
+            }
+            let key = Self::share_key(&child.0, &top.folder.0, &share_id)?;
+            self.pending = Some(Pending {
+                share_id: share_id.clone(),
+                key,
+                path,
+                ancestors,
+            });
+            return Ok(Step::NeedShare(ShareRequest { share_id }));
         }
     }
 

@@ -94,6 +94,19 @@ async fn reads_each_secret_and_field() {
             assert_eq!(data.field(name).unwrap(), value);
         }
     }
+    // One walk, many reads: same results, fewer requests.
+    let tree = s
+        .tree(&s.password_datastore().await.unwrap())
+        .await
+        .unwrap();
+    let before = srv.state.requests.load(Ordering::SeqCst);
+    for (id, _, _, fields) in &srv.fixture.secrets {
+        assert_eq!(s.secret_in(&tree, id).await.unwrap().json(), fields);
+    }
+    assert_eq!(
+        srv.state.requests.load(Ordering::SeqCst) - before,
+        srv.fixture.secrets.len()
+    );
     let web = s.secret(SECRET_WEB).await.unwrap();
     assert_eq!(
         web.field_str("website_password_password").unwrap(),
