@@ -442,3 +442,18 @@ async fn secret_values_never_reach_debug_or_errors() {
     let data: SecretData = s.secret(SECRET_DB).await.unwrap();
     assert!(!format!("{data:?}").contains("xxxx"));
 }
+
+#[tokio::test]
+async fn tls_is_verified_and_responses_are_capped() {
+    let srv = TestServer::start().await;
+    // https to a plain-HTTP port: the TLS handshake fails, nothing is read.
+    let mut cfg = srv.config(&srv.fixture.full);
+    cfg.server_url = srv.url.replace("http://", "https://");
+    let err = Client::new(cfg).unwrap().login().await.unwrap_err();
+    assert!(matches!(err, Error::Network(_)), "{err:?}");
+    // A body over the cap is refused.
+    let mut cfg = srv.config(&srv.fixture.full);
+    cfg.max_response_bytes = 64;
+    let err = Client::new(cfg).unwrap().login().await.unwrap_err();
+    assert_eq!(err, Error::Network("response too large".into()));
+}
