@@ -9,6 +9,7 @@
 //! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
 // @@ facade table rows @@
 //! | `authkey` | [`authkey`] (`authkey`) | MTProto auth keys (mtpylon), `AuthKeyManager` on memory/Redis, MTProto 2.0 message crypto |
+//! | `psono` | `psono` (`psono-client`) | Psono API keys: signed login, NaCl sessions, datastores, shares, secrets |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};
@@ -23,3 +24,6 @@ pub use keyauth_core as core;
 // @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
 #[cfg(feature = "authkey")]
 pub use authkey;
+#[cfg(feature = "psono")]
+#[cfg_attr(docsrs, doc(cfg(feature = "psono")))]
+pub use psono_client as psono;

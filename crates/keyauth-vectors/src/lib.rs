@@ -11,6 +11,8 @@ use serde_json::{Map, Value};
 mod authkey;
 mod core_scheme;
 pub mod input;
+#[cfg(feature = "psono")]
+mod psono;
 
 pub use input::Input;
 
@@ -97,6 +99,8 @@ pub fn schemes() -> Vec<Box<dyn Scheme>> {
     let mut v: Vec<Box<dyn Scheme>> = vec![Box::new(core_scheme::Core)];
     #[cfg(feature = "authkey")]
     v.push(Box::new(authkey::AuthKeyScheme));
+    #[cfg(feature = "psono")]
+    v.push(Box::new(psono::Psono));
     v
 }
 
