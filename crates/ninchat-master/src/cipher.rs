@@ -25,7 +25,11 @@ pub(crate) fn encrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), E
             .is_ok(),
         len => return Err(Error::BadKeyLength { len }),
     };
-    if done { Ok(()) } else { Err(Error::NotBlockSized) }
+    if done {
+        Ok(())
+    } else {
+        Err(Error::NotBlockSized)
+    }
 }
 
 /// Decrypts `buf` (a whole number of blocks) in place.
@@ -46,5 +50,9 @@ pub(crate) fn decrypt(key: &[u8], iv: &[u8], buf: &mut [u8]) -> Result<(), Error
             .is_ok(),
         len => return Err(Error::BadKeyLength { len }),
     };
-    if done { Ok(()) } else { Err(Error::NotBlockSized) }
+    if done {
+        Ok(())
+    } else {
+        Err(Error::NotBlockSized)
+    }
 }

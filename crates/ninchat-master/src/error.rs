@@ -141,6 +141,9 @@ mod tests {
             limit: UnixTime::new(8),
         });
         assert_eq!(e.kind(), ErrorKind::ExpireTooFar);
-        assert_eq!(Error::from(ReplayError::Replayed).kind(), ErrorKind::Replayed);
+        assert_eq!(
+            Error::from(ReplayError::Replayed).kind(),
+            ErrorKind::Replayed
+        );
     }
 }

@@ -156,7 +156,9 @@ impl From<&serde_json::Value> for Json {
             }
             V::String(s) => Self::String(s.clone()),
             V::Array(a) => Self::Array(a.iter().map(Self::from).collect()),
-            V::Object(m) => Self::Object(m.iter().map(|(k, v)| (k.clone(), Self::from(v))).collect()),
+            V::Object(m) => {
+                Self::Object(m.iter().map(|(k, v)| (k.clone(), Self::from(v))).collect())
+            }
         }
     }
 }
@@ -182,7 +184,9 @@ impl From<&Json> for serde_json::Value {
             Json::Float(f) => serde_json::Number::from_f64(*f).map_or(V::Null, V::Number),
             Json::String(s) => V::String(s.clone()),
             Json::Array(a) => V::Array(a.iter().map(Self::from).collect()),
-            Json::Object(o) => V::Object(o.iter().map(|(k, v)| (k.clone(), Self::from(v))).collect()),
+            Json::Object(o) => {
+                V::Object(o.iter().map(|(k, v)| (k.clone(), Self::from(v))).collect())
+            }
         }
     }
 }
@@ -283,7 +287,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
         let mut index: Option<HashMap<String, usize>> = None;
         while let Some((k, v)) = map.next_entry::<String, Json>()? {
             if out.len() == 16 && index.is_none() {
-                index = Some(out.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+                index = Some(
+                    out.iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| (k.clone(), i))
+                        .collect(),
+                );
             }
             let at = match &index {
                 Some(ix) => ix.get(&k).copied(),
@@ -394,7 +403,9 @@ pub(crate) fn write_python_str(out: &mut String, s: &str) {
             }
         }
         start = i + if b >= 0x80 {
-            s.get(i..).and_then(|r| r.chars().next()).map_or(1, char::len_utf8)
+            s.get(i..)
+                .and_then(|r| r.chars().next())
+                .map_or(1, char::len_utf8)
         } else {
             1
         };
@@ -432,7 +443,12 @@ pub(crate) fn write_python_float(out: &mut String, f: f64) -> Result<(), Error> 
             out.push('.');
             out.push_str(rest);
         }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        );
     } else if exp >= 0 {
         let int_len = usize::try_from(exp).unwrap_or(0) + 1;
         if digits.len() <= int_len {
@@ -473,7 +489,9 @@ fn py_eq(a: &Json, b: &Json) -> bool {
         (Json::Object(x), Json::Object(y)) => {
             x.len() == y.len()
                 && x.iter().all(|(k, v)| {
-                    y.iter().find(|(k2, _)| k2 == k).is_some_and(|(_, v2)| py_eq(v, v2))
+                    y.iter()
+                        .find(|(k2, _)| k2 == k)
+                        .is_some_and(|(_, v2)| py_eq(v, v2))
                 })
         }
         _ => false,
@@ -529,7 +547,9 @@ fn py_lt(a: &Json, b: &Json) -> Result<bool, ()> {
 /// # Errors
 /// [`Error::UnorderableAttrs`] where Python's comparison would raise `TypeError` (two
 /// attributes with the same name whose values cannot be ordered, such as two objects).
-pub(crate) fn sort_attrs<'a>(attrs: &'a [(&'a str, Json)]) -> Result<Vec<&'a (&'a str, Json)>, Error> {
+pub(crate) fn sort_attrs<'a>(
+    attrs: &'a [(&'a str, Json)],
+) -> Result<Vec<&'a (&'a str, Json)>, Error> {
     let mut sorted: Vec<&(&str, Json)> = attrs.iter().collect();
     let mut unorderable = false;
     sorted.sort_by(|(n1, v1), (n2, v2)| {
@@ -565,6 +585,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::approx_constant)] // 3.14159 is a value from the vectors
     fn floats_follow_python_repr() {
         for (f, want) in [
             (1.0, "1.0"),
@@ -598,7 +619,10 @@ mod tests {
     fn strings_are_ensure_ascii_with_lowercase_hex() {
         let mut s = String::new();
         write_python_str(&mut s, "\"\\/\u{8}\u{c}\n\r\t\u{1}\u{7f}\u{2028}é😀a");
-        assert_eq!(s, r#""\"\\/\b\f\n\r\t\u0001\u007f\u2028\u00e9\ud83d\ude00a""#);
+        assert_eq!(
+            s,
+            r#""\"\\/\b\f\n\r\t\u0001\u007f\u2028\u00e9\ud83d\ude00a""#
+        );
     }
 
     #[test]
@@ -621,7 +645,11 @@ mod tests {
             ("a", Json::from(2.5)),
             ("dup", Json::from("a")),
         ];
-        let sorted: Vec<_> = sort_attrs(&attrs).unwrap().into_iter().map(|(n, v)| (*n, v.clone())).collect();
+        let sorted: Vec<_> = sort_attrs(&attrs)
+            .unwrap()
+            .into_iter()
+            .map(|(n, v)| (*n, v.clone()))
+            .collect();
         assert_eq!(
             sorted,
             vec![

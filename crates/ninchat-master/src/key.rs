@@ -172,7 +172,13 @@ impl Expire {
                     return Err(past());
                 }
                 // now is whole: f < now iff floor(f) < now, f > limit iff ceil(f) > limit.
-                let clamp = |x: f64| if x >= u64::MAX as f64 { u64::MAX } else { x as u64 };
+                let clamp = |x: f64| {
+                    if x >= u64::MAX as f64 {
+                        u64::MAX
+                    } else {
+                        x as u64
+                    }
+                };
                 rule.check(UnixTime::new(clamp(f.floor())), now)?;
                 rule.check(UnixTime::new(clamp(f.ceil())), now)?;
             }
@@ -235,9 +241,16 @@ mod tests {
     #[test]
     fn key_ids_with_separators_are_refused() {
         for id in ["", "a-b", "a.b"] {
-            assert_eq!(MasterKey::new(id, "AAAA").unwrap_err(), Error::BadKeyId, "{id:?}");
+            assert_eq!(
+                MasterKey::new(id, "AAAA").unwrap_err(),
+                Error::BadKeyId,
+                "{id:?}"
+            );
         }
-        assert_eq!(MasterKey::new("k", "not base64!!").unwrap_err(), Error::BadSecret);
+        assert_eq!(
+            MasterKey::new("k", "not base64!!").unwrap_err(),
+            Error::BadSecret
+        );
         // Python's lenient decoding: whitespace and '-' '_' are skipped.
         let a = MasterKey::new("k", "AAEC").unwrap();
         let b = MasterKey::new("k", " AA-E_C\n").unwrap();
@@ -247,7 +260,10 @@ mod tests {
 
     #[test]
     fn float_expiry_truncates_for_signatures_and_checks_exactly() {
-        assert_eq!(Expire::Float(1_700_003_600.999).truncated(), Ok(1_700_003_600));
+        assert_eq!(
+            Expire::Float(1_700_003_600.999).truncated(),
+            Ok(1_700_003_600)
+        );
         assert_eq!(Expire::Float(-0.5).truncated(), Ok(0));
         assert_eq!(Expire::Float(f64::NAN).truncated(), Err(Error::BadExpire));
         let rule = Expiry::within(10);
@@ -266,7 +282,10 @@ mod tests {
             Expire::Int(-1).check(&rule, now),
             Err(Error::Expiry(ExpiryError::Expired { .. }))
         ));
-        assert_eq!(Expire::Float(f64::INFINITY).check(&rule, now), Err(Error::BadExpire));
+        assert_eq!(
+            Expire::Float(f64::INFINITY).check(&rule, now),
+            Err(Error::BadExpire)
+        );
     }
 
     #[test]

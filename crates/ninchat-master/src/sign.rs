@@ -220,7 +220,9 @@ impl<'a> Signer<'a> {
     /// [`Error::BadExpire`], [`Error::InvalidJson`] / [`Error::UnorderableAttrs`] for
     /// attributes that cannot be signed, [`Error::Random`].
     pub fn sign(&self, grant: &Grant<'_>, expire: impl Into<Expire>) -> Result<String, Error> {
-        Ok(self.sign_with_nonce(grant, expire, &Nonce::random()?)?.signature)
+        Ok(self
+            .sign_with_nonce(grant, expire, &Nonce::random()?)?
+            .signature)
     }
 
     /// [`Signer::sign`] with the nonce given (to reproduce known values).
@@ -240,13 +242,23 @@ impl<'a> Signer<'a> {
             Grant::CreateSession { puppet_attrs } => {
                 ("create_session", None, "puppet_attrs", puppet_attrs, None)
             }
-            Grant::CreateSessionForUser { user_id } => {
-                ("create_session", None, "puppet_attrs", &[][..], Some(user_id))
-            }
+            Grant::CreateSessionForUser { user_id } => (
+                "create_session",
+                None,
+                "puppet_attrs",
+                &[][..],
+                Some(user_id),
+            ),
             Grant::JoinChannel {
                 channel_id,
                 member_attrs,
-            } => ("join_channel", Some(channel_id), "member_attrs", member_attrs, None),
+            } => (
+                "join_channel",
+                Some(channel_id),
+                "member_attrs",
+                member_attrs,
+                None,
+            ),
             Grant::JoinChannelForUser {
                 channel_id,
                 user_id,

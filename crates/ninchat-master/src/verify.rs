@@ -333,7 +333,12 @@ impl Verifier {
     /// # Errors
     /// The parse errors of [`ParsedSignature::parse`], [`Error::UnknownKey`],
     /// [`Error::BadMac`] (also when the call does not match what was signed), [`Error::Expiry`].
-    pub fn check(&self, signature: &str, call: &Call<'_>, now: UnixTime) -> Result<Verified, Error> {
+    pub fn check(
+        &self,
+        signature: &str,
+        call: &Call<'_>,
+        now: UnixTime,
+    ) -> Result<Verified, Error> {
         let parsed = ParsedSignature::parse(signature)?;
         let key = self.key(parsed.key_id)?;
         let user_id = match (call.action, parsed.for_user) {
@@ -359,7 +364,8 @@ impl Verifier {
         let text = message.canonical_json().map_err(|_| Error::BadMac)?;
         let mut mac = hmac_sha512(key.secret())?;
         mac.update(text.as_bytes());
-        mac.verify_slice(&parsed.digest).map_err(|_| Error::BadMac)?;
+        mac.verify_slice(&parsed.digest)
+            .map_err(|_| Error::BadMac)?;
         Expire::Int(expire).check(&self.expiry, now)?;
         Ok(Verified {
             key_id: key.id().clone(),
@@ -462,7 +468,9 @@ impl Verifier {
         for (k, v) in fields {
             match (k.as_str(), v) {
                 ("expire", Json::Int(i)) => {
-                    expire = Some(Expire::Int(i64::try_from(i).map_err(|_| Error::BadMessage)?));
+                    expire = Some(Expire::Int(
+                        i64::try_from(i).map_err(|_| Error::BadMessage)?,
+                    ));
                 }
                 ("expire", Json::Float(f)) => expire = Some(Expire::Float(f)),
                 ("metadata", v) => metadata = Some(v),

@@ -1,5 +1,6 @@
 //! Round trips for arbitrary inputs: sign then verify, seal then open; one flipped bit
 //! anywhere in the value makes it fail.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! Single use across servers: the same signature presented at two verifiers that share a
 //! Redis replay guard through separate connections is accepted exactly once.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use std::sync::Arc;
 
@@ -14,7 +15,9 @@ fn verifier(url: &str, prefix: &str) -> Arc<Verifier> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn same_signature_from_two_tasks_is_accepted_once() {
-    let Some(url) = keyauth_testkit::redis_url() else { return };
+    let Some(url) = keyauth_testkit::redis_url() else {
+        return;
+    };
     let prefix = format!(
         "test:ninchat:{}:{:?}:",
         std::process::id(),
@@ -25,13 +28,27 @@ async fn same_signature_from_two_tasks_is_accepted_once() {
     let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=").unwrap();
     let expire = SystemClock.now().as_secs() + 120;
     for round in 0..30 {
-        let format = if round % 2 == 0 { Format::Released } else { Format::UrlSafe };
+        let format = if round % 2 == 0 {
+            Format::Released
+        } else {
+            Format::UrlSafe
+        };
         let sig = Signer::new(&key)
             .format(format)
-            .sign(&Grant::JoinChannelForUser { channel_id: "c1", user_id: "u1", member_attrs: &[] }, expire)
+            .sign(
+                &Grant::JoinChannelForUser {
+                    channel_id: "c1",
+                    user_id: "u1",
+                    member_attrs: &[],
+                },
+                expire,
+            )
             .unwrap();
         let task = |v: Arc<Verifier>, sig: String| {
-            tokio::spawn(async move { v.verify(&sig, &Call::join_channel("c1").user_id("u1")).await })
+            tokio::spawn(async move {
+                v.verify(&sig, &Call::join_channel("c1").user_id("u1"))
+                    .await
+            })
         };
         let (ra, rb) = (task(a.clone(), sig.clone()), task(b.clone(), sig.clone()));
         let (ra, rb) = (ra.await.unwrap(), rb.await.unwrap());
@@ -44,7 +61,8 @@ async fn same_signature_from_two_tasks_is_accepted_once() {
         }
         // A third presentation, anywhere, is refused too.
         assert_eq!(
-            a.verify(&sig, &Call::join_channel("c1").user_id("u1")).await,
+            a.verify(&sig, &Call::join_channel("c1").user_id("u1"))
+                .await,
             Err(Error::Replay(ReplayError::Replayed))
         );
     }
@@ -56,7 +74,10 @@ async fn redis_down_fails_closed() {
     let v = verifier("redis://127.0.0.1:1/", "test:ninchat:down:");
     let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=").unwrap();
     let sig = Signer::new(&key)
-        .sign(&Grant::CreateSession { puppet_attrs: &[] }, SystemClock.now().as_secs() + 60)
+        .sign(
+            &Grant::CreateSession { puppet_attrs: &[] },
+            SystemClock.now().as_secs() + 60,
+        )
         .unwrap();
     assert!(matches!(
         v.verify(&sig, &Call::create_session()).await,

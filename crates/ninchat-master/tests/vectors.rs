@@ -1,6 +1,7 @@
 //! The vectors generated with the Python library (`vectors/ninchat-master.json`), run through
 //! the public API. The file is parsed into `Json`, which keeps object key order whatever
 //! serde_json's features, so this test does not depend on `preserve_order`.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use keyauth_core::{ExpiryError, FixedClock, UnixTime};
 use ninchat_master::{
@@ -113,7 +114,11 @@ fn run(op: &str, input: &Json) -> Result<Vec<(&'static str, Json)>, &'static str
                 },
             };
             let signed = signer
-                .sign_with_nonce(&grant, expire(input), &Nonce::from_int(int(input, "nonce_int")))
+                .sign_with_nonce(
+                    &grant,
+                    expire(input),
+                    &Nonce::from_int(int(input, "nonce_int")),
+                )
                 .map_err(|e| kind(&e))?;
             Ok(vec![
                 ("signature", signed.signature.into()),
@@ -184,7 +189,9 @@ impl NowTime for FixedClock {
 fn python_vectors() {
     let file: Json = serde_json::from_str(FILE).unwrap();
     assert_eq!(s(&file, "scheme"), "ninchat-master");
-    let Some(Json::Array(cases)) = file.get("cases") else { panic!("no cases") };
+    let Some(Json::Array(cases)) = file.get("cases") else {
+        panic!("no cases")
+    };
     assert_eq!(cases.len(), 111);
     for case in cases {
         let name = s(case, "name");
@@ -195,15 +202,18 @@ fn python_vectors() {
             (Some(want), got) => panic!("{name}: expected error {want:?}, got {got:?}"),
             (None, Err(have)) => panic!("{name}: expected success, got {have}"),
             (None, Ok(out)) => {
-                let Json::Object(fields) = expect else { panic!("{name}") };
+                let Json::Object(fields) = expect else {
+                    panic!("{name}")
+                };
                 for (k, want) in fields {
                     let have = out.iter().find(|(f, _)| f == k).map(|(_, v)| v);
                     assert_eq!(have, Some(want), "{name}: field {k}");
                 }
                 // Opened metadata keeps the order it was sealed in.
-                if let (Some(want), Some(have)) =
-                    (expect.get("metadata"), out.iter().find(|(f, _)| *f == "metadata"))
-                {
+                if let (Some(want), Some(have)) = (
+                    expect.get("metadata"),
+                    out.iter().find(|(f, _)| *f == "metadata"),
+                ) {
                     assert_eq!(
                         want.to_python_json().unwrap(),
                         have.1.to_python_json().unwrap(),
@@ -219,7 +229,9 @@ fn python_vectors() {
 #[test]
 fn canonical_texts_round_trip_through_json() {
     let file: Json = serde_json::from_str(FILE).unwrap();
-    let Some(Json::Array(cases)) = file.get("cases") else { panic!() };
+    let Some(Json::Array(cases)) = file.get("cases") else {
+        panic!()
+    };
     let mut n = 0;
     for case in cases {
         let expect = case.get("expect").unwrap();

@@ -1,5 +1,6 @@
 //! The verifier: every malformed input is its own typed error; parameters, expiry and single
 //! use are enforced.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use std::sync::Arc;
 
@@ -58,24 +59,44 @@ fn signature_parse_errors_are_distinct() {
         (format!("k-notanint-n-{digest}"), Error::BadExpireField),
         (format!("k-+1-n-{digest}"), Error::BadExpireField),
         (format!("k-01-n-{digest}"), Error::BadExpireField),
-        (format!("k-99999999999999999999-n-{digest}"), Error::BadExpireField),
+        (
+            format!("k-99999999999999999999-n-{digest}"),
+            Error::BadExpireField,
+        ),
         ("k-1-n-xx".into(), Error::BadBase64),
         (format!("k-1-n-{url_digest}"), Error::BadBase64),
         (format!("k.1.n.{digest}."), Error::BadBase64),
-        (format!("k-1-n-{}", Base64::Standard.encode(&[7u8; 63])), Error::BadDigestLength),
-        (format!("k.1.n.{}.", Base64::UrlSafeNoPad.encode(&[7u8; 65])), Error::BadDigestLength),
+        (
+            format!("k-1-n-{}", Base64::Standard.encode(&[7u8; 63])),
+            Error::BadDigestLength,
+        ),
+        (
+            format!("k.1.n.{}.", Base64::UrlSafeNoPad.encode(&[7u8; 65])),
+            Error::BadDigestLength,
+        ),
     ];
     for (sig, want) in cases {
         assert_eq!(ParsedSignature::parse(&sig).unwrap_err(), want, "{sig:?}");
-        assert_eq!(verifier().check(&sig, &Call::create_session(), at(NOW)).unwrap_err(), want);
+        assert_eq!(
+            verifier()
+                .check(&sig, &Call::create_session(), at(NOW))
+                .unwrap_err(),
+            want
+        );
     }
 }
 
 #[test]
 fn unknown_key_then_mac_then_expiry() {
-    let sig = sign(&Grant::CreateSession { puppet_attrs: &[] }, Format::Released);
+    let sig = sign(
+        &Grant::CreateSession { puppet_attrs: &[] },
+        Format::Released,
+    );
     let other = Verifier::new([MasterKey::new("other", SECRET).unwrap()]);
-    assert_eq!(other.check(&sig, &Call::create_session(), at(NOW)), Err(Error::UnknownKey));
+    assert_eq!(
+        other.check(&sig, &Call::create_session(), at(NOW)),
+        Err(Error::UnknownKey)
+    );
     // Same id, another secret: the MAC fails, even when it has also expired.
     let wrong = Verifier::new([MasterKey::new("22nlihvg", "AAAA").unwrap()]);
     assert_eq!(
@@ -83,7 +104,10 @@ fn unknown_key_then_mac_then_expiry() {
         Err(Error::BadMac)
     );
     let v = verifier();
-    assert!(v.check(&sig, &Call::create_session(), at(NOW + 3600)).is_ok());
+    assert!(
+        v.check(&sig, &Call::create_session(), at(NOW + 3600))
+            .is_ok()
+    );
     assert!(matches!(
         v.check(&sig, &Call::create_session(), at(NOW + 3601)),
         Err(Error::Expiry(ExpiryError::Expired { .. }))
@@ -101,12 +125,20 @@ fn the_call_must_match_what_was_signed() {
     let attrs = [("name", Json::from("Zoë")), ("silenced", Json::from(false))];
     let v = verifier();
     for format in [Format::Released, Format::UrlSafe] {
-        let sig = sign(&Grant::CreateSession { puppet_attrs: &attrs }, format);
+        let sig = sign(
+            &Grant::CreateSession {
+                puppet_attrs: &attrs,
+            },
+            format,
+        );
         let ok = Call::create_session().attrs(&attrs);
         assert!(v.check(&sig, &ok, at(NOW)).is_ok());
         // Attribute order in the call does not matter (they are sorted), content does.
         let reversed = [attrs[1].clone(), attrs[0].clone()];
-        assert!(v.check(&sig, &Call::create_session().attrs(&reversed), at(NOW)).is_ok());
+        assert!(
+            v.check(&sig, &Call::create_session().attrs(&reversed), at(NOW))
+                .is_ok()
+        );
         let changed = [("name", Json::from("Zoe")), ("silenced", Json::from(false))];
         for call in [
             Call::create_session(),
@@ -114,14 +146,24 @@ fn the_call_must_match_what_was_signed() {
             Call::create_session().attrs(&attrs).user_id("u"),
             Call::join_channel("c").attrs(&attrs),
         ] {
-            assert_eq!(v.check(&sig, &call, at(NOW)), Err(Error::BadMac), "{call:?}");
+            assert_eq!(
+                v.check(&sig, &call, at(NOW)),
+                Err(Error::BadMac),
+                "{call:?}"
+            );
         }
 
         let sig = sign(
-            &Grant::JoinChannelForUser { channel_id: "c1", user_id: "u1", member_attrs: &[] },
+            &Grant::JoinChannelForUser {
+                channel_id: "c1",
+                user_id: "u1",
+                member_attrs: &[],
+            },
             format,
         );
-        let verified = v.check(&sig, &Call::join_channel("c1").user_id("u1"), at(NOW)).unwrap();
+        let verified = v
+            .check(&sig, &Call::join_channel("c1").user_id("u1"), at(NOW))
+            .unwrap();
         assert!(verified.for_user);
         assert_eq!(verified.format, format);
         for call in [
@@ -130,7 +172,11 @@ fn the_call_must_match_what_was_signed() {
             Call::join_channel("c2").user_id("u1"),
             Call::create_session().user_id("u1"),
         ] {
-            assert_eq!(v.check(&sig, &call, at(NOW)), Err(Error::BadMac), "{call:?}");
+            assert_eq!(
+                v.check(&sig, &call, at(NOW)),
+                Err(Error::BadMac),
+                "{call:?}"
+            );
         }
         // Dropping the for-user flag changes what is rebuilt: the MAC fails.
         let stripped = match format {
@@ -143,20 +189,38 @@ fn the_call_must_match_what_was_signed() {
         );
 
         // join_channel for any user: the call's user id is not part of it.
-        let sig = sign(&Grant::JoinChannel { channel_id: "c1", member_attrs: &[] }, format);
-        assert!(v.check(&sig, &Call::join_channel("c1").user_id("anyone"), at(NOW)).is_ok());
+        let sig = sign(
+            &Grant::JoinChannel {
+                channel_id: "c1",
+                member_attrs: &[],
+            },
+            format,
+        );
+        assert!(
+            v.check(&sig, &Call::join_channel("c1").user_id("anyone"), at(NOW))
+                .is_ok()
+        );
     }
 }
 
 #[tokio::test]
 async fn memory_guard_accepts_once() {
     let v = verifier();
-    let sig = sign(&Grant::CreateSessionForUser { user_id: "u" }, Format::UrlSafe);
+    let sig = sign(
+        &Grant::CreateSessionForUser { user_id: "u" },
+        Format::UrlSafe,
+    );
     let call = Call::create_session().user_id("u");
     assert!(v.verify(&sig, &call).await.is_ok());
-    assert_eq!(v.verify(&sig, &call).await, Err(Error::Replay(ReplayError::Replayed)));
+    assert_eq!(
+        v.verify(&sig, &call).await,
+        Err(Error::Replay(ReplayError::Replayed))
+    );
     // A failed check does not consume it elsewhere: a fresh verifier still accepts it.
-    assert_eq!(verifier().verify(&sig, &Call::create_session()).await, Err(Error::BadMac));
+    assert_eq!(
+        verifier().verify(&sig, &Call::create_session()).await,
+        Err(Error::BadMac)
+    );
 }
 
 #[test]
@@ -182,8 +246,16 @@ fn signing_refuses_bad_expiries_and_keys() {
     assert_eq!(s.sign_with_nonce(&g, f64::NAN, &n), Err(Error::BadExpire));
     // A float expiry is truncated in the token and the message.
     let signed = s.sign_with_nonce(&g, NOW as f64 + 60.999, &n).unwrap();
-    assert!(signed.signature.contains(&format!("-{}-", NOW + 60)), "{}", signed.signature);
-    assert!(signed.canonical_json.contains(&format!("[\"expire\",{}]", NOW + 60)));
+    assert!(
+        signed.signature.contains(&format!("-{}-", NOW + 60)),
+        "{}",
+        signed.signature
+    );
+    assert!(
+        signed
+            .canonical_json
+            .contains(&format!("[\"expire\",{}]", NOW + 60))
+    );
     // NaN attribute values are not JSON.
     let bad = [("x", Json::Float(f64::NAN))];
     assert_eq!(
@@ -217,7 +289,9 @@ fn open_errors_are_distinct() {
     let v = verifier();
     let ok = seal_raw(br#"{"expire":1700950000,"metadata":{"a":1}}"#, None, 0);
     assert_eq!(
-        v.open_secure_metadata_at(&ok, None, at(NOW)).unwrap().metadata,
+        v.open_secure_metadata_at(&ok, None, at(NOW))
+            .unwrap()
+            .metadata,
         Json::Object(vec![("a".into(), Json::from(1))])
     );
     let body = |n: usize| Base64::Standard.encode(&vec![0u8; n]);
@@ -232,35 +306,73 @@ fn open_errors_are_distinct() {
         (format!("22nlihvg-{}", body(40)), Error::NotBlockSized),
         (format!("22nlihvg-{}", body(48)), Error::Truncated),
         (seal_raw(b"{}", None, 1), Error::BadPadding),
-        (seal_raw(br#"{"expire":1}"#, Some([0; 64]), 0), Error::DigestMismatch),
+        (
+            seal_raw(br#"{"expire":1}"#, Some([0; 64]), 0),
+            Error::DigestMismatch,
+        ),
         (seal_raw(b"not json", None, 0), Error::NotJson),
         (seal_raw(b"[1,2]", None, 0), Error::BadMessage),
-        (seal_raw(br#"{"expire":"1","metadata":null}"#, None, 0), Error::BadMessage),
-        (seal_raw(br#"{"metadata":null}"#, None, 0), Error::BadMessage),
-        (seal_raw(br#"{"expire":1,"metadata":null,"x":2}"#, None, 0), Error::BadMessage),
         (
-            seal_raw(br#"{"expire":1700948773,"metadata":null}"#, None, 0),
-            Error::Expiry(ExpiryError::Expired { expire: at(1_700_948_773), now: at(NOW) }),
+            seal_raw(br#"{"expire":"1","metadata":null}"#, None, 0),
+            Error::BadMessage,
         ),
         (
-            seal_raw(br#"{"user_id":"u1","expire":1700950000,"metadata":null}"#, None, 0),
+            seal_raw(br#"{"metadata":null}"#, None, 0),
+            Error::BadMessage,
+        ),
+        (
+            seal_raw(br#"{"expire":1,"metadata":null,"x":2}"#, None, 0),
+            Error::BadMessage,
+        ),
+        (
+            seal_raw(br#"{"expire":1700948773,"metadata":null}"#, None, 0),
+            Error::Expiry(ExpiryError::Expired {
+                expire: at(1_700_948_773),
+                now: at(NOW),
+            }),
+        ),
+        (
+            seal_raw(
+                br#"{"user_id":"u1","expire":1700950000,"metadata":null}"#,
+                None,
+                0,
+            ),
             Error::UserMismatch,
         ),
     ];
     for (value, want) in cases {
-        assert_eq!(v.open_secure_metadata_at(&value, None, at(NOW)).unwrap_err(), want, "{value}");
+        assert_eq!(
+            v.open_secure_metadata_at(&value, None, at(NOW))
+                .unwrap_err(),
+            want,
+            "{value}"
+        );
     }
-    let bound = seal_raw(br#"{"user_id":"u1","expire":1700950000,"metadata":null}"#, None, 0);
-    assert!(v.open_secure_metadata_at(&bound, Some("u1"), at(NOW)).is_ok());
+    let bound = seal_raw(
+        br#"{"user_id":"u1","expire":1700950000,"metadata":null}"#,
+        None,
+        0,
+    );
+    assert!(
+        v.open_secure_metadata_at(&bound, Some("u1"), at(NOW))
+            .is_ok()
+    );
     assert_eq!(
-        v.open_secure_metadata_at(&bound, Some("u2"), at(NOW)).unwrap_err(),
+        v.open_secure_metadata_at(&bound, Some("u2"), at(NOW))
+            .unwrap_err(),
         Error::UserMismatch
     );
-    assert_eq!(v.open_secure_metadata_at(&ok, Some("u1"), at(NOW)).unwrap_err(), Error::UserMismatch);
+    assert_eq!(
+        v.open_secure_metadata_at(&ok, Some("u1"), at(NOW))
+            .unwrap_err(),
+        Error::UserMismatch
+    );
     // A key that is no AES key.
     let short = Verifier::new([MasterKey::new("22nlihvg", "AAAA").unwrap()]);
     assert_eq!(
-        short.open_secure_metadata_at(&ok, None, at(NOW)).unwrap_err(),
+        short
+            .open_secure_metadata_at(&ok, None, at(NOW))
+            .unwrap_err(),
         Error::BadKeyLength { len: 3 }
     );
 }
@@ -273,10 +385,19 @@ fn secure_metadata_float_expiry_stays_a_float() {
         .clock(&*c)
         .secure_metadata_with_iv(NOW as f64 + 0.5, &serde_json::json!(null), None, &[0; 16])
         .unwrap();
-    assert_eq!(sealed.plaintext_json, format!("{{\"expire\":{NOW}.5,\"metadata\":null}}"));
-    let opened = verifier().open_secure_metadata_at(&sealed.value, None, at(NOW)).unwrap();
+    assert_eq!(
+        sealed.plaintext_json,
+        format!("{{\"expire\":{NOW}.5,\"metadata\":null}}")
+    );
+    let opened = verifier()
+        .open_secure_metadata_at(&sealed.value, None, at(NOW))
+        .unwrap();
     assert_eq!(opened.expire, Expire::Float(NOW as f64 + 0.5));
-    assert!(verifier().open_secure_metadata_at(&sealed.value, None, at(NOW + 1)).is_err());
+    assert!(
+        verifier()
+            .open_secure_metadata_at(&sealed.value, None, at(NOW + 1))
+            .is_err()
+    );
 }
 
 #[test]
