@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 mod core_scheme;
+pub mod input;
 #[cfg(feature = "ninchat")]
 mod ninchat;
-pub mod input;
 
 pub use input::Input;
 
