@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
 // @@ facade table rows @@
+//! | `ninchat` | `ninchat` (`ninchat-master`) | Ninchat master-key signatures and secure metadata, with a verifier |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};
@@ -20,3 +21,5 @@
 
 pub use keyauth_core as core;
 // @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
+#[cfg(feature = "ninchat")]
+pub use ninchat_master as ninchat;
