@@ -50,17 +50,27 @@ pub enum Json {
 
 impl Json {
     /// Converts any `Serialize` value, keeping the order in which it serialises its map
-    /// entries and struct fields.
+    /// entries and struct fields. Map keys become strings as Python converts dict keys
+    /// (`1` → `"1"`, `true` → `"true"`); a repeated key keeps its first position and its last
+    /// value, as in a Python dict.
+    ///
+    /// ```
+    /// use ninchat_master::Json;
+    /// #[derive(serde::Serialize)]
+    /// struct Order { zeta: u32, alpha: &'static str }
+    /// let v = Json::from_serialize(&Order { zeta: 1, alpha: "ä" })?;
+    /// assert_eq!(v.to_python_json()?, r#"{"zeta":1,"alpha":"\u00e4"}"#);
+    /// assert!(Json::from_serialize(&f64::NAN).is_err()); // Python would write NaN: not JSON
+    /// # Ok::<(), ninchat_master::Error>(())
+    /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidJson`] when the value cannot be represented as JSON (a map with
-    /// non-string keys, a NaN or infinite float).
+    /// [`Error::InvalidJson`] when the value cannot be represented as JSON (a NaN or infinite
+    /// float, a map key that is a list or a map, an integer beyond `i128`).
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
-        // serde_json writes entries in the order the value yields them and `Json`'s
-        // deserializer reads them back in document order, so the round trip keeps order
-        // whatever serde_json's `preserve_order` setting is.
-        let text = serde_json::to_vec(value).map_err(|_| Error::InvalidJson)?;
-        serde_json::from_slice(&text).map_err(|_| Error::InvalidJson)
+        value
+            .serialize(crate::json_ser::ToJson)
+            .map_err(|_| Error::InvalidJson)
     }
 
     /// Python's `json.dumps(self, separators=(",", ":"))`.
@@ -316,6 +326,45 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 }
 
+/// Builds an object as a Python dict does: a repeated key keeps its first position and takes
+/// the last value.
+#[derive(Default)]
+pub(crate) struct ObjectBuilder {
+    entries: Vec<(String, Json)>,
+    index: Option<HashMap<String, usize>>,
+}
+
+impl ObjectBuilder {
+    pub(crate) fn insert(&mut self, k: String, v: Json) {
+        let out = &mut self.entries;
+        if out.len() == 16 && self.index.is_none() {
+            self.index = Some(
+                out.iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            );
+        }
+        let at = match &self.index {
+            Some(ix) => ix.get(&k).copied(),
+            None => out.iter().position(|(have, _)| *have == k),
+        };
+        match at.and_then(|i| out.get_mut(i)) {
+            Some(slot) => slot.1 = v,
+            None => {
+                if let Some(ix) = &mut self.index {
+                    ix.insert(k.clone(), out.len());
+                }
+                out.push((k, v));
+            }
+        }
+    }
+
+    pub(crate) fn finish(self) -> Json {
+        Json::Object(self.entries)
+    }
+}
+
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(JsonVisitor)
@@ -412,6 +461,12 @@ pub(crate) fn write_python_str(out: &mut String, s: &str) {
     }
     out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
+}
+
+/// Python's `repr` of a finite float (`None` for NaN and infinities).
+pub(crate) fn python_float_text(f: f64) -> Option<String> {
+    let mut s = String::new();
+    write_python_float(&mut s, f).ok().map(|()| s)
 }
 
 /// A float as Python's `repr`: shortest round-trip digits, positional for decimal exponents
@@ -664,5 +719,61 @@ mod tests {
         // Equal values never need ordering.
         let same = [("x", Json::Null), ("x", Json::Null)];
         assert!(sort_attrs(&same).is_ok());
+    }
+
+    #[test]
+    fn from_serialize_keeps_order_and_refuses_non_json() {
+        #[derive(serde::Serialize)]
+        struct Inner {
+            z: Option<u8>,
+            a: (i8, f32),
+        }
+        #[derive(serde::Serialize)]
+        enum E {
+            Unit,
+            New(u8),
+            Struct { y: bool },
+        }
+        let mut keys = std::collections::BTreeMap::new();
+        keys.insert(2, "two");
+        keys.insert(10, "ten");
+        let v = Json::from_serialize(&(
+            Inner {
+                z: None,
+                a: (-1, 0.5),
+            },
+            keys,
+            [E::Unit, E::New(3), E::Struct { y: true }],
+            u128::from(u64::MAX) + 1,
+            'é',
+        ))
+        .unwrap();
+        assert_eq!(
+            v.to_python_json().unwrap(),
+            r#"[{"z":null,"a":[-1,0.5]},{"2":"two","10":"ten"},["Unit",{"New":3},{"Struct":{"y":true}}],18446744073709551616,"\u00e9"]"#
+        );
+        assert_eq!(
+            Json::from_serialize(&f64::INFINITY),
+            Err(Error::InvalidJson)
+        );
+        assert_eq!(
+            Json::from_serialize(&vec![Some(f32::NAN)]),
+            Err(Error::InvalidJson)
+        );
+        let mut bad = std::collections::BTreeMap::new();
+        bad.insert(vec![1], 1);
+        assert_eq!(Json::from_serialize(&bad), Err(Error::InvalidJson));
+        // A Json round trips through itself unchanged.
+        let j: Json = serde_json::from_str(r#"{"b":[1,2.0,{"x":null}],"a":"\u2028"}"#).unwrap();
+        assert_eq!(Json::from_serialize(&j).unwrap(), j);
+        // serde_json values: floats stay floats.
+        let sv = serde_json::json!({"f": 1.0, "i": 1});
+        assert!(
+            Json::from_serialize(&sv)
+                .unwrap()
+                .to_python_json()
+                .unwrap()
+                .contains("1.0")
+        );
     }
 }

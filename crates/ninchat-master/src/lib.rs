@@ -5,6 +5,7 @@
 mod cipher;
 pub mod error;
 pub mod json;
+mod json_ser;
 mod key;
 mod sign;
 mod verify;
