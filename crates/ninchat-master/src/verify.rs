@@ -236,7 +236,7 @@ pub struct SecureMetadata {
 /// Signatures: parse, find the key, recompute the MAC from the call (constant-time compare),
 /// check expiry, then mark (key id, expire, nonce) used in a [`ReplayGuard`] so a value is
 /// accepted once. The default guard is a [`MemoryReplayGuard`]; give several servers one
-/// [`RedisReplayGuard`](keyauth_core::RedisReplayGuard) to share it.
+/// `keyauth_core::RedisReplayGuard` to share it.
 ///
 /// ```
 /// use std::sync::Arc;
