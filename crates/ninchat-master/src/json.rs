@@ -327,41 +327,51 @@ impl<'de> Visitor<'de> for JsonVisitor {
 }
 
 /// Builds an object as a Python dict does: a repeated key keeps its first position and takes
-/// the last value.
+/// the last value. Entries are collected as they come; duplicates are looked for once at the
+/// end (without copying keys), and only an object that has some is rebuilt.
 #[derive(Default)]
 pub(crate) struct ObjectBuilder {
     entries: Vec<(String, Json)>,
-    index: Option<HashMap<String, usize>>,
 }
 
 impl ObjectBuilder {
     pub(crate) fn insert(&mut self, k: String, v: Json) {
-        let out = &mut self.entries;
-        if out.len() == 16 && self.index.is_none() {
-            self.index = Some(
-                out.iter()
-                    .enumerate()
-                    .map(|(i, (k, _))| (k.clone(), i))
-                    .collect(),
-            );
+        self.entries.push((k, v));
+    }
+
+    fn has_duplicates(&self) -> bool {
+        let e = &self.entries;
+        if e.len() <= 16 {
+            return e
+                .iter()
+                .enumerate()
+                .any(|(i, (k, _))| e.iter().skip(i + 1).any(|(k2, _)| k2 == k));
         }
-        let at = match &self.index {
-            Some(ix) => ix.get(&k).copied(),
-            None => out.iter().position(|(have, _)| *have == k),
-        };
-        match at.and_then(|i| out.get_mut(i)) {
-            Some(slot) => slot.1 = v,
-            None => {
-                if let Some(ix) = &mut self.index {
-                    ix.insert(k.clone(), out.len());
-                }
-                out.push((k, v));
-            }
-        }
+        let mut idx: Vec<usize> = (0..e.len()).collect();
+        let key = |i: &usize| e.get(*i).map(|(k, _)| k.as_str());
+        idx.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        idx.windows(2).any(|w| match w {
+            [a, b] => key(a) == key(b),
+            _ => false,
+        })
     }
 
     pub(crate) fn finish(self) -> Json {
-        Json::Object(self.entries)
+        if !self.has_duplicates() {
+            return Json::Object(self.entries);
+        }
+        let mut out: Vec<(String, Json)> = Vec::with_capacity(self.entries.len());
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (k, v) in self.entries {
+            match index.get(&k).and_then(|&i| out.get_mut(i)) {
+                Some(slot) => slot.1 = v,
+                None => {
+                    index.insert(k.clone(), out.len());
+                    out.push((k, v));
+                }
+            }
+        }
+        Json::Object(out)
     }
 }
 

@@ -1,5 +1,7 @@
 //! `master_sign` signatures and secure metadata: the signing side.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use keyauth_core::{Base64, Clock, Expiry, SystemClock};
 use serde::Serialize;
@@ -382,10 +384,18 @@ impl<'a> Signer<'a> {
         buf.resize(16 + padded_len, 0);
         crate::cipher::encrypt(key, iv, buf.get_mut(16..).unwrap_or_default())?;
         let id = self.key.id().as_str();
-        let value = match self.format {
-            Format::Released => format!("{id}-{}", Base64::Standard.encode(&buf)),
-            Format::UrlSafe => format!("{id}.{}", Base64::UrlSafeNoPad.encode(&buf)),
-        };
+        let mut value = String::with_capacity(id.len() + 1 + buf.len().div_ceil(3) * 4);
+        value.push_str(id);
+        match self.format {
+            Format::Released => {
+                value.push('-');
+                STANDARD.encode_string(&buf, &mut value);
+            }
+            Format::UrlSafe => {
+                value.push('.');
+                URL_SAFE_NO_PAD.encode_string(&buf, &mut value);
+            }
+        }
         Ok(Sealed {
             value,
             plaintext_json: msg,
