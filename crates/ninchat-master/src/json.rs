@@ -388,7 +388,10 @@ pub(crate) fn write_python(out: &mut String, v: &Json) -> Result<(), Error> {
         Json::Bool(true) => out.push_str("true"),
         Json::Bool(false) => out.push_str("false"),
         Json::Int(i) => {
-            let _ = write!(out, "{i}");
+            let _ = match i64::try_from(*i) {
+                Ok(small) => write!(out, "{small}"),
+                Err(_) => write!(out, "{i}"),
+            };
         }
         Json::Float(f) => write_python_float(out, *f)?,
         Json::String(s) => write_python_str(out, s),
@@ -489,16 +492,31 @@ pub(crate) fn write_python_float(out: &mut String, f: f64) -> Result<(), Error> 
         out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
         return Ok(());
     }
-    // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e-7", "1e16".
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').ok_or(Error::InvalidJson)?;
+    // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e-7", "1e16", written to the
+    // stack (at most 17 digits, a point and "e-324"). When several shortest strings round-trip
+    // Python takes the one nearest the exact value, ties to even; Rust may take another (it
+    // gives 126430982921026.63 for ...026.625, Python ...026.62). Rust's exact formatting at
+    // the same number of digits rounds half to even, so it is used whenever it round-trips.
+    let abs = f.abs();
+    let mut sci = StackText::default();
+    write!(sci, "{abs:e}").map_err(|_| Error::InvalidJson)?;
+    let shortest_len = sci
+        .as_str()
+        .split_once('e')
+        .map_or(0, |(m, _)| m.bytes().filter(u8::is_ascii_digit).count());
+    let mut exact = StackText::default();
+    write!(exact, "{abs:.*e}", shortest_len.saturating_sub(1)).map_err(|_| Error::InvalidJson)?;
+    if exact.as_str() != sci.as_str() && exact.as_str().parse::<f64>().ok() == Some(abs) {
+        sci = exact;
+    }
+    let (mantissa, exp) = sci.as_str().split_once('e').ok_or(Error::InvalidJson)?;
     let exp: i32 = exp.parse().map_err(|_| Error::InvalidJson)?;
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if neg {
+    let mut digits = StackText::default();
+    for c in mantissa.chars().filter(char::is_ascii_digit) {
+        digits.write_char(c).map_err(|_| Error::InvalidJson)?;
+    }
+    let digits = digits.as_str();
+    if f.is_sign_negative() {
         out.push('-');
     }
     if !(-4..16).contains(&exp) {
@@ -517,7 +535,7 @@ pub(crate) fn write_python_float(out: &mut String, f: f64) -> Result<(), Error> 
     } else if exp >= 0 {
         let int_len = usize::try_from(exp).unwrap_or(0) + 1;
         if digits.len() <= int_len {
-            out.push_str(&digits);
+            out.push_str(digits);
             for _ in digits.len()..int_len {
                 out.push('0');
             }
@@ -533,9 +551,44 @@ pub(crate) fn write_python_float(out: &mut String, f: f64) -> Result<(), Error> 
         for _ in 0..(exp.unsigned_abs() - 1) {
             out.push('0');
         }
-        out.push_str(&digits);
+        out.push_str(digits);
     }
     Ok(())
+}
+
+/// A small text buffer on the stack for number formatting.
+struct StackText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        Self {
+            buf: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever written, so the bytes are UTF-8.
+        self.buf
+            .get(..self.len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl core::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// Python's `==` between JSON values (`1 == 1.0 == True`).
@@ -673,6 +726,7 @@ mod tests {
             (-0.5, "-0.5"),
             (1.234e-5, "1.234e-05"),
             (12345678901234567890.0, "1.2345678901234567e+19"),
+            (-126_430_982_921_026.625, "-126430982921026.62"),
         ] {
             assert_eq!(float(f), want, "{f:?}");
         }
@@ -785,5 +839,34 @@ mod tests {
                 .unwrap()
                 .contains("1.0")
         );
+    }
+
+    /// Every float's text parses back to the same bits and follows Python's shape rules.
+    #[test]
+    fn float_texts_round_trip_and_have_python_shape() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            // xorshift over all bit patterns: every exponent and sign.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if !f.is_finite() {
+                continue;
+            }
+            let text = float(f);
+            let back: f64 = text.parse().unwrap();
+            assert_eq!(back.to_bits(), f.to_bits(), "{text}");
+            match text.split_once('e') {
+                Some((m, e)) => {
+                    assert!(e.starts_with('+') || e.starts_with('-'), "{text}");
+                    assert!(e.len() >= 3, "{text}");
+                    let exp: i32 = e.parse().unwrap();
+                    assert!(!(-4..16).contains(&exp), "{text}");
+                    assert!(!m.ends_with('.') && !m.ends_with(".0"), "{text}");
+                }
+                None => assert!(text.contains('.') && !text.ends_with('.'), "{text}"),
+            }
+        }
     }
 }
