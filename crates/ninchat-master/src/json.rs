@@ -504,10 +504,14 @@ pub(crate) fn write_python_float(out: &mut String, f: f64) -> Result<(), Error> 
         .as_str()
         .split_once('e')
         .map_or(0, |(m, _)| m.bytes().filter(u8::is_ascii_digit).count());
-    let mut exact = StackText::default();
-    write!(exact, "{abs:.*e}", shortest_len.saturating_sub(1)).map_err(|_| Error::InvalidJson)?;
-    if exact.as_str() != sci.as_str() && exact.as_str().parse::<f64>().ok() == Some(abs) {
-        sci = exact;
+    // With 15 digits or fewer, neighbouring candidates are further apart than the double's
+    // spacing, so at most one of them round-trips: only 16- and 17-digit texts need the check.
+    if shortest_len >= 16 {
+        let mut exact = StackText::default();
+        write!(exact, "{abs:.*e}", shortest_len - 1).map_err(|_| Error::InvalidJson)?;
+        if exact.as_str() != sci.as_str() && exact.as_str().parse::<f64>().ok() == Some(abs) {
+            sci = exact;
+        }
     }
     let (mantissa, exp) = sci.as_str().split_once('e').ok_or(Error::InvalidJson)?;
     let exp: i32 = exp.parse().map_err(|_| Error::InvalidJson)?;
