@@ -203,6 +203,67 @@ fn the_call_must_match_what_was_signed() {
     }
 }
 
+/// Nonces are opaque: PHP's are 1 to 6 base-36 characters, and any nonce is signed as it
+/// appears (URL-safe spellings mapped back to the standard alphabet).
+#[test]
+fn foreign_nonces_verify() {
+    use hmac::{Hmac, Mac};
+    let secret = Base64::Standard.decode(SECRET).unwrap();
+    let expire = NOW + 60;
+    for (token_nonce, signed_nonce, format) in [
+        ("a1b2", "a1b2", Format::Released),
+        ("z", "z", Format::Released),
+        ("ab+/", "ab+/", Format::Released),
+        ("ab-_", "ab+/", Format::UrlSafe),
+    ] {
+        let msg = format!(
+            "[[\"action\",\"create_session\"],[\"expire\",{expire}],[\"nonce\",\"{signed_nonce}\"]]"
+        );
+        let mut mac = Hmac::<sha2::Sha512>::new_from_slice(&secret).unwrap();
+        mac.update(msg.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let sig = match format {
+            Format::Released => {
+                format!(
+                    "22nlihvg-{expire}-{token_nonce}-{}",
+                    Base64::Standard.encode(&digest)
+                )
+            }
+            _ => format!(
+                "22nlihvg.{expire}.{token_nonce}.{}.",
+                Base64::UrlSafeNoPad.encode(&digest)
+            ),
+        };
+        let v = verifier()
+            .check(&sig, &Call::create_session(), at(NOW))
+            .unwrap();
+        assert_eq!(v.nonce, signed_nonce);
+    }
+}
+
+#[test]
+fn secrets_decode_as_python_does() {
+    // Python's b64decode stops at the first group completed by padding.
+    let a = MasterKey::new("k", "AB==CD==").unwrap();
+    assert_eq!(a.key_pair().secret.len(), 1);
+    // An empty secret is an (useless) HMAC key but no AES key.
+    let empty = MasterKey::new("k", "").unwrap();
+    let c = clock();
+    assert!(
+        Signer::new(&empty)
+            .clock(&*c)
+            .sign(&Grant::CreateSession { puppet_attrs: &[] }, NOW + 1)
+            .is_ok()
+    );
+    assert_eq!(
+        Signer::new(&empty)
+            .clock(&*c)
+            .secure_metadata(NOW + 1, &(), None),
+        Err(Error::BadKeyLength { len: 0 })
+    );
+    assert_eq!(MasterKey::new("k", "YQ").unwrap_err(), Error::BadSecret);
+}
+
 #[tokio::test]
 async fn memory_guard_accepts_once() {
     let v = verifier();
