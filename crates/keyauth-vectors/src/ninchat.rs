@@ -49,6 +49,20 @@ fn key(input: Input<'_>) -> Result<MasterKey, CaseError> {
     MasterKey::new(k.str("id")?, k.str("secret")?).map_err(|e| kind(&e))
 }
 
+/// The verifier's keys: `key`, or a `keys` list of `{id, secret}` (a verifier may hold several).
+fn keys(input: Input<'_>) -> Result<Vec<MasterKey>, CaseError> {
+    match input.get("keys") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|k| {
+                let k = Input(k);
+                MasterKey::new(k.str("id")?, k.str("secret")?).map_err(|e| kind(&e))
+            })
+            .collect(),
+        _ => Ok(vec![key(input)?]),
+    }
+}
+
 fn format(input: Input<'_>) -> Result<Format, CaseError> {
     match input.opt_str("format")? {
         None | Some("legacy" | "released") => Ok(Format::Released),
@@ -159,7 +173,7 @@ fn secure(op: &str, input: Input<'_>) -> CaseResult {
 }
 
 fn verify(input: Input<'_>) -> CaseResult {
-    let key = key(input)?;
+    let keys = keys(input)?;
     let clock = Arc::new(now(input)?);
     let params = input.obj("params").unwrap_or(Input(&Value::Null));
     let (call, attrs) = match input.str("action")? {
@@ -174,7 +188,7 @@ fn verify(input: Input<'_>) -> CaseResult {
     if let Some(u) = params.opt_str("user_id")? {
         call = call.user_id(u);
     }
-    let verifier = Verifier::new([key]).with_clock(clock);
+    let verifier = Verifier::new(keys).with_clock(clock);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| bad(&format!("tokio runtime: {e}")))?;
@@ -186,9 +200,9 @@ fn verify(input: Input<'_>) -> CaseResult {
 }
 
 fn open(input: Input<'_>) -> CaseResult {
-    let key = key(input)?;
+    let keys = keys(input)?;
     let now = UnixTime::new(input.u64("now")?);
-    let opened = Verifier::new([key])
+    let opened = Verifier::new(keys)
         .open_secure_metadata_at(input.str("value")?, input.opt_str("user_id")?, now)
         .map_err(|e| kind(&e))?;
     Ok(json!({

@@ -68,11 +68,11 @@ pub enum Error {
     /// The ciphertext after the IV is not a multiple of the AES block size.
     #[error("ciphertext is not a whole number of blocks")]
     NotBlockSized,
-    /// The plaintext is shorter than its digest, or ends in more zero bytes than a padding can
-    /// hold.
+    /// The plaintext (digest matched) ends in more zero bytes than a padding can hold.
     #[error("bad padding")]
     BadPadding,
-    /// The SHA-512 digest inside the plaintext does not match the JSON after it.
+    /// The SHA-512 digest inside the plaintext does not match the JSON after it (or the
+    /// plaintext is too short to hold a digest).
     #[error("digest mismatch")]
     DigestMismatch,
     /// The plaintext (digest matched) is not JSON.

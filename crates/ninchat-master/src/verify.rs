@@ -408,7 +408,8 @@ impl Verifier {
     }
 
     /// Opens a secure-metadata value at time `now`: decrypt, check the embedded SHA-512 digest
-    /// (before parsing anything), parse, check expiry and the user.
+    /// (before parsing anything; a plaintext too short to hold one fails it too), check the
+    /// zero padding, parse, check expiry and the user.
     ///
     /// # Errors
     /// [`Error::FieldCount`], [`Error::EmptyField`], [`Error::BadBase64`],
@@ -449,14 +450,18 @@ impl Verifier {
         let (iv, ciphertext) = data.split_at_mut(16);
         crate::cipher::decrypt(secret, iv, ciphertext)?;
         let plaintext: &[u8] = ciphertext;
-        let (digest, rest) = plaintext.split_at_checked(64).ok_or(Error::Truncated)?;
+        // A plaintext too short to hold the digest cannot match one.
+        let (digest, rest) = plaintext
+            .split_at_checked(64)
+            .ok_or(Error::DigestMismatch)?;
         let json_len = rest.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-        if rest.len() - json_len > 15 {
-            return Err(Error::BadPadding);
-        }
         let json = rest.get(..json_len).unwrap_or_default();
         if !ct_eq(&Sha512::digest(json), digest) {
             return Err(Error::DigestMismatch);
+        }
+        // Zero padding fills at most one block.
+        if rest.len() - json_len > 15 {
+            return Err(Error::BadPadding);
         }
         let msg: Json = serde_json::from_slice(json).map_err(|_| Error::NotJson)?;
         let Json::Object(fields) = msg else {

@@ -365,8 +365,9 @@ fn open_errors_are_distinct() {
         (format!("other-{}", body(48)), Error::UnknownKey),
         (format!("22nlihvg-{}", body(16)), Error::Truncated),
         (format!("22nlihvg-{}", body(40)), Error::NotBlockSized),
-        (format!("22nlihvg-{}", body(48)), Error::Truncated),
+        (format!("22nlihvg-{}", body(48)), Error::DigestMismatch),
         (seal_raw(b"{}", None, 1), Error::BadPadding),
+        (seal_raw(b"{}", Some([1; 64]), 1), Error::DigestMismatch),
         (
             seal_raw(br#"{"expire":1}"#, Some([0; 64]), 0),
             Error::DigestMismatch,
