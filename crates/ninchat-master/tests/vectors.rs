@@ -9,6 +9,7 @@ use ninchat_master::{
 };
 
 const FILE: &str = include_str!("../../../vectors/ninchat-master.json");
+const EXTRA: &str = include_str!("../../../vectors/ninchat-master_extra.json");
 
 fn field<'a>(v: &'a Json, k: &str) -> Option<&'a Json> {
     v.get(k).filter(|v| **v != Json::Null)
@@ -62,6 +63,7 @@ fn kind(e: &Error) -> &'static str {
         Error::UnknownKey => "unknown_key",
         Error::BadMac => "bad_mac",
         Error::DigestMismatch => "digest_mismatch",
+        Error::UserMismatch => "user_mismatch",
         Error::FieldCount
         | Error::EmptyField
         | Error::BadExpireField
@@ -187,12 +189,22 @@ impl NowTime for FixedClock {
 
 #[test]
 fn python_vectors() {
-    let file: Json = serde_json::from_str(FILE).unwrap();
+    run_file(FILE, 111);
+}
+
+/// `vectors/ninchat-master_extra.json` (see `vectors/gen/ninchat_extra.py`).
+#[test]
+fn extra_vectors() {
+    run_file(EXTRA, 100);
+}
+
+fn run_file(text: &str, count: usize) {
+    let file: Json = serde_json::from_str(text).unwrap();
     assert_eq!(s(&file, "scheme"), "ninchat-master");
     let Some(Json::Array(cases)) = file.get("cases") else {
         panic!("no cases")
     };
-    assert_eq!(cases.len(), 111);
+    assert_eq!(cases.len(), count);
     for case in cases {
         let name = s(case, "name");
         let expect = case.get("expect").unwrap();
