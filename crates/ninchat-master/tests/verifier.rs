@@ -264,6 +264,31 @@ fn secrets_decode_as_python_does() {
     assert_eq!(MasterKey::new("k", "YQ").unwrap_err(), Error::BadSecret);
 }
 
+/// Re-spelling a signature in the other format does not make it fresh: single use is keyed on
+/// what was signed (key id, expire, nonce as signed), not on the text.
+#[tokio::test]
+async fn the_other_format_is_the_same_signature() {
+    let v = verifier();
+    let sig = sign(
+        &Grant::CreateSession { puppet_attrs: &[] },
+        Format::Released,
+    );
+    let p = ParsedSignature::parse(&sig).unwrap();
+    let url = format!(
+        "{}.{}.{}.{}.",
+        p.key_id,
+        p.expire,
+        p.nonce.replace('+', "-").replace('/', "_"),
+        Base64::UrlSafeNoPad.encode(&p.digest)
+    );
+    assert!(v.check(&url, &Call::create_session(), at(NOW)).is_ok());
+    assert!(v.verify(&sig, &Call::create_session()).await.is_ok());
+    assert_eq!(
+        v.verify(&url, &Call::create_session()).await,
+        Err(Error::Replay(ReplayError::Replayed))
+    );
+}
+
 #[tokio::test]
 async fn memory_guard_accepts_once() {
     let v = verifier();
