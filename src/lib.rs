@@ -10,6 +10,7 @@
 // @@ facade table rows @@
 //! | `authkey` | [`authkey`] (`authkey`) | MTProto auth keys (mtpylon), `AuthKeyManager` on memory/Redis, MTProto 2.0 message crypto |
 //! | `psono` | `psono` (`psono-client`) | Psono API keys: signed login, NaCl sessions, datastores, shares, secrets |
+//! | `ninchat` | `ninchat` (`ninchat-master`) | Ninchat master-key signatures and secure metadata, with a verifier |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};
@@ -27,3 +28,5 @@ pub use authkey;
 #[cfg(feature = "psono")]
 #[cfg_attr(docsrs, doc(cfg(feature = "psono")))]
 pub use psono_client as psono;
+#[cfg(feature = "ninchat")]
+pub use ninchat_master as ninchat;

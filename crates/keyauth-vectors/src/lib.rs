@@ -13,6 +13,8 @@ mod core_scheme;
 pub mod input;
 #[cfg(feature = "psono")]
 mod psono;
+#[cfg(feature = "ninchat")]
+mod ninchat;
 
 pub use input::Input;
 
@@ -101,6 +103,8 @@ pub fn schemes() -> Vec<Box<dyn Scheme>> {
     v.push(Box::new(authkey::AuthKeyScheme));
     #[cfg(feature = "psono")]
     v.push(Box::new(psono::Psono));
+    #[cfg(feature = "ninchat")]
+    v.push(Box::new(ninchat::Ninchat));
     v
 }
 
