@@ -25,8 +25,8 @@ pub use keyauth_core as core;
 // @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
 #[cfg(feature = "authkey")]
 pub use authkey;
+#[cfg(feature = "ninchat")]
+pub use ninchat_master as ninchat;
 #[cfg(feature = "psono")]
 #[cfg_attr(docsrs, doc(cfg(feature = "psono")))]
 pub use psono_client as psono;
-#[cfg(feature = "ninchat")]
-pub use ninchat_master as ninchat;

@@ -11,10 +11,10 @@ use serde_json::{Map, Value};
 mod authkey;
 mod core_scheme;
 pub mod input;
-#[cfg(feature = "psono")]
-mod psono;
 #[cfg(feature = "ninchat")]
 mod ninchat;
+#[cfg(feature = "psono")]
+mod psono;
 
 pub use input::Input;
 
