@@ -1,0 +1,582 @@
+//! The Flask-HMAC compatible scheme: configuration, signing and checking.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderName};
+use keyauth_core::{Base64, ct_eq};
+
+use crate::digest::latin1_bytes;
+use crate::{Digest, Error, Key};
+
+/// Upstream's default header name.
+pub const DEFAULT_HEADER: &str = "signature";
+
+/// Upstream's default error status (`HMAC_ERROR_CODE`, `403 Forbidden`).
+pub const DEFAULT_ERROR_CODE: u16 = 403;
+
+/// A Flask-HMAC configuration: the global key (`HMAC_KEY`), per-service keys (`HMAC_KEYS`),
+/// the header name, the digest and the disarm switch (`HMAC_DISARM`).
+///
+/// Cheap to clone (the keys sit behind an `Arc`). Built with [`Hmac::new`] (one key) or
+/// [`Hmac::builder`].
+///
+/// ```
+/// use hmac_auth::{Hmac, Key};
+/// let hmac = Hmac::new(Key::latin1("s3cr3tk3y")?);
+/// assert_eq!(hmac.make_hmac(b"")?, "LSXp2AnBSNGHEcjN2CIBCD0n+HMR4DPunreKdyp6u8w=");
+/// # Ok::<(), hmac_auth::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Hmac {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    key: Option<Key>,
+    keys: Option<BTreeMap<String, Key>>,
+    header: HeaderName,
+    strong_header: HeaderName,
+    digest: Digest,
+    disarm: bool,
+}
+
+impl core::fmt::Debug for Hmac {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Hmac")
+            .field("key", &i.key.as_ref().map(|_| "[redacted]"))
+            .field("services", &i.keys.as_ref().map(|k| k.keys().collect::<Vec<_>>()))
+            .field("header", &i.header)
+            .field("digest", &i.digest)
+            .field("disarm", &i.disarm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`Hmac`]. Every setting has upstream's default.
+#[derive(Debug)]
+pub struct HmacBuilder {
+    key: Option<Key>,
+    keys: Option<BTreeMap<String, Key>>,
+    header: HeaderName,
+    strong_header: HeaderName,
+    digest: Digest,
+    disarm: bool,
+}
+
+impl Default for HmacBuilder {
+    fn default() -> Self {
+        Self {
+            key: None,
+            keys: None,
+            header: HeaderName::from_static(DEFAULT_HEADER),
+            strong_header: HeaderName::from_static(crate::strong::DEFAULT_STRONG_HEADER),
+            digest: Digest::Sha256,
+            disarm: false,
+        }
+    }
+}
+
+impl HmacBuilder {
+    /// The global key (`HMAC_KEY`). An empty key is a real (empty) HMAC key, as upstream.
+    #[must_use]
+    pub fn key(mut self, key: Key) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// Adds a per-service key (`HMAC_KEYS[name] = key`). An empty key means "use the global
+    /// key" (upstream's truthiness fallback).
+    #[must_use]
+    pub fn service(mut self, name: impl Into<String>, key: Key) -> Self {
+        self.keys.get_or_insert_with(BTreeMap::new).insert(name.into(), key);
+        self
+    }
+
+    /// Sets `HMAC_KEYS` to exactly these services. An empty iterator still counts as
+    /// "configured" (upstream `HMAC_KEYS = {}`: every service token is an unknown name).
+    #[must_use]
+    pub fn services<N: Into<String>>(mut self, services: impl IntoIterator<Item = (N, Key)>) -> Self {
+        self.keys = Some(services.into_iter().map(|(n, k)| (n.into(), k)).collect());
+        self
+    }
+
+    /// The header carrying the signature (default `Signature`; looked up case-insensitively).
+    #[must_use]
+    pub fn header(mut self, name: HeaderName) -> Self {
+        self.header = name;
+        self
+    }
+
+    /// The header carrying a strong-mode signature (default `Hmac-Strong`).
+    #[must_use]
+    pub fn strong_header(mut self, name: HeaderName) -> Self {
+        self.strong_header = name;
+        self
+    }
+
+    /// The hash (default SHA-256).
+    #[must_use]
+    pub fn digest(mut self, digest: Digest) -> Self {
+        self.digest = digest;
+        self
+    }
+
+    /// `HMAC_DISARM`: when set, every request passes, even without a header.
+    #[must_use]
+    pub fn disarm(mut self, disarm: bool) -> Self {
+        self.disarm = disarm;
+        self
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn build(self) -> Hmac {
+        Hmac {
+            inner: Arc::new(Inner {
+                key: self.key,
+                keys: self.keys,
+                header: self.header,
+                strong_header: self.strong_header,
+                digest: self.digest,
+                disarm: self.disarm,
+            }),
+        }
+    }
+}
+
+/// Who signed a request that passed, put into the request's extensions by the layer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Authenticated {
+    /// `HMAC_DISARM` is on: nothing was checked.
+    Disarmed,
+    /// Signed with the global key (`HMAC_KEY`).
+    GlobalKey,
+    /// Signed as this service (`HMAC_KEYS`).
+    Service(String),
+}
+
+impl Authenticated {
+    /// The service name, when a service signed.
+    #[must_use]
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            Self::Service(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// Which services a route admits (`@hmac.auth(only=...)`). Signatures made with the global key
+/// pass regardless, as upstream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Only {
+    /// Exact names (upstream: a list).
+    Names(Vec<String>),
+    /// Upstream given a `str`: Python's `client in only` is then a *substring* test, so
+    /// `"xxbserviceyy"` admits `"bservice"` (and `""`). Kept for compatibility only.
+    Substring(String),
+}
+
+impl Only {
+    /// An allow-list of exact names.
+    #[must_use]
+    pub fn names<N: Into<String>>(names: impl IntoIterator<Item = N>) -> Self {
+        Self::Names(names.into_iter().map(Into::into).collect())
+    }
+
+    /// Whether `service` is admitted.
+    #[must_use]
+    pub fn admits(&self, service: &str) -> bool {
+        match self {
+            Self::Names(names) => names.iter().any(|n| n == service),
+            Self::Substring(s) => s.contains(service),
+        }
+    }
+}
+
+impl Hmac {
+    /// A configuration with only the global key (`HMAC_KEY`).
+    #[must_use]
+    pub fn new(key: Key) -> Self {
+        Self::builder().key(key).build()
+    }
+
+    /// A builder with upstream's defaults (no keys, header `Signature`, SHA-256, armed).
+    #[must_use]
+    pub fn builder() -> HmacBuilder {
+        HmacBuilder::default()
+    }
+
+    /// The signature header name.
+    #[must_use]
+    pub fn header(&self) -> &HeaderName {
+        &self.inner.header
+    }
+
+    /// The strong-mode header name.
+    #[must_use]
+    pub fn strong_header(&self) -> &HeaderName {
+        &self.inner.strong_header
+    }
+
+    /// The digest.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        self.inner.digest
+    }
+
+    /// Whether checking is switched off (`HMAC_DISARM`).
+    #[must_use]
+    pub fn is_disarmed(&self) -> bool {
+        self.inner.disarm
+    }
+
+    /// The key used when `key` is absent or empty: the global key (upstream
+    /// `key if key else self.hmac_key`).
+    pub(crate) fn effective_key<'a>(&'a self, key: Option<&'a Key>) -> Result<&'a Key, Error> {
+        match key {
+            Some(k) if !k.is_empty() => Ok(k),
+            _ => self.inner.key.as_ref().ok_or(Error::NoKey),
+        }
+    }
+
+    /// The key of `service`, with the empty-key fallback applied.
+    pub(crate) fn service_key(&self, service: &str) -> Result<&Key, Error> {
+        let keys = self.inner.keys.as_ref().ok_or(Error::NoKeysConfigured)?;
+        let key = keys.get(service).ok_or(Error::UnknownKeyName)?;
+        self.effective_key(Some(key))
+    }
+
+    fn sig(&self, key: &Key, data: &[u8]) -> String {
+        STANDARD.encode(self.inner.digest.mac(key.expose_secret(), &[data]))
+    }
+
+    /// The signature of `data` with the global key: standard base64 (with padding) of
+    /// HMAC(key, data), as upstream `make_hmac(data)`. Text data is its UTF-8 bytes.
+    ///
+    /// # Errors
+    /// [`Error::NoKey`] when there is no global key.
+    pub fn make_hmac(&self, data: &[u8]) -> Result<String, Error> {
+        let key = self.effective_key(None)?;
+        Ok(self.sig(key, data))
+    }
+
+    /// Upstream `make_hmac(data, key)`: signs with another application's key. An empty `key`
+    /// falls back to the global key, as upstream's truthiness test does.
+    ///
+    /// # Errors
+    /// [`Error::NoKey`] when `key` is empty and there is no global key.
+    pub fn make_hmac_with_key(&self, data: &[u8], key: &Key) -> Result<String, Error> {
+        let key = self.effective_key(Some(key))?;
+        Ok(self.sig(key, data))
+    }
+
+    /// The service token of upstream `make_hmac_for(name, data)`:
+    /// `base64(latin1(name) ":" make_hmac(data, HMAC_KEYS[name]))`.
+    ///
+    /// # Errors
+    /// [`Error::NoKeysConfigured`], [`Error::UnknownKeyName`], [`Error::NoKey`] (the service
+    /// key is empty and there is no global key), [`Error::NameNotLatin1`].
+    pub fn make_hmac_for(&self, service: &str, data: &[u8]) -> Result<String, Error> {
+        Ok(STANDARD.encode(self.service_plain(service, data)?))
+    }
+
+    /// `latin1(name) ":" signature`, the plain text inside a service token.
+    pub(crate) fn service_plain(&self, service: &str, data: &[u8]) -> Result<Vec<u8>, Error> {
+        let key = self.service_key(service)?;
+        let inner = self.sig(key, data);
+        let mut plain = latin1_bytes(service).ok_or(Error::NameNotLatin1)?;
+        plain.push(b':');
+        plain.extend_from_slice(inner.as_bytes());
+        Ok(plain)
+    }
+
+    /// Checks a request as upstream 1.2.1 `validate_signature(request, only)` does, and says
+    /// who signed it.
+    ///
+    /// The message is the body, except for `application/x-www-form-urlencoded` and
+    /// `multipart/form-data` bodies, which upstream reads as empty (Werkzeug consumes them).
+    /// Method, path, query and other headers are not signed. Signatures are compared in
+    /// constant time.
+    ///
+    /// ```
+    /// use hmac_auth::{Authenticated, Error, Hmac, Key};
+    /// let hmac = Hmac::new(Key::latin1("s3cr3tk3y")?);
+    /// let req = http::Request::post("/x")
+    ///     .header("Signature", hmac.make_hmac(b"{}")?)
+    ///     .body(b"{}".to_vec())
+    ///     .map_err(|_| Error::MalformedHeader)?;
+    /// assert_eq!(hmac.validate_signature(&req, None)?, Authenticated::GlobalKey);
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::MissingSignature`], [`Error::InvalidSignature`] (also: a service outside
+    /// `only`, a token that is not base64 while service keys are configured, no keys at all);
+    /// [`Error::UnknownKeyName`] for a well-formed token naming an unknown admitted service
+    /// (upstream answers 500 there); [`Error::NoKey`] / [`Error::NameNotLatin1`] for service
+    /// keys that cannot be used.
+    pub fn validate_signature<B: AsRef<[u8]>>(
+        &self,
+        request: &http::Request<B>,
+        only: Option<&Only>,
+    ) -> Result<Authenticated, Error> {
+        self.validate_headers(request.headers(), request.body().as_ref(), only)
+    }
+
+    /// [`Hmac::validate_signature`] on request parts and the buffered body.
+    ///
+    /// # Errors
+    /// As [`Hmac::validate_signature`].
+    pub fn validate_parts(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+        only: Option<&Only>,
+    ) -> Result<Authenticated, Error> {
+        self.validate_headers(&parts.headers, body, only)
+    }
+
+    /// [`Hmac::validate_signature`] on the headers and the buffered body.
+    ///
+    /// # Errors
+    /// As [`Hmac::validate_signature`].
+    pub fn validate_headers(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        only: Option<&Only>,
+    ) -> Result<Authenticated, Error> {
+        if self.inner.disarm {
+            return Ok(Authenticated::Disarmed);
+        }
+        let signature = header_bytes(headers, &self.inner.header).ok_or(Error::MissingSignature)?;
+        let data = signed_message(headers, body);
+
+        let global = match &self.inner.key {
+            Some(key) => Some(self.sig(key, data)),
+            None => None,
+        };
+        let mut service: Option<(String, String)> = None;
+        if self.inner.keys.is_some() {
+            if let Some(client) = token_client(&signature)? {
+                if only.is_none_or(|o| o.admits(&client)) {
+                    let token = self.make_hmac_for(&client, data)?;
+                    service = Some((client, token));
+                }
+            }
+        }
+        // Compare against every candidate, without stopping at the first match.
+        let global_ok = global.as_ref().is_some_and(|g| ct_eq(g.as_bytes(), &signature));
+        let service_ok = service
+            .as_ref()
+            .is_some_and(|(_, t)| ct_eq(t.as_bytes(), &signature));
+        if global_ok {
+            Ok(Authenticated::GlobalKey)
+        } else if service_ok {
+            Ok(Authenticated::Service(service.map(|(n, _)| n).unwrap_or_default()))
+        } else {
+            Err(Error::InvalidSignature)
+        }
+    }
+
+    /// The 1.1.x `validate_service_signature(request)` (removed upstream in 1.2): the header
+    /// must be a service token; the global key is never consulted. Returns the service name.
+    ///
+    /// # Errors
+    /// [`Error::MissingSignature`]; [`Error::MalformedServiceSignature`] when the token is
+    /// not base64 of UTF-8 `name:signature` with exactly one `:`; [`Error::NoKeysConfigured`],
+    /// [`Error::UnknownKeyName`], [`Error::NoKey`], [`Error::NameNotLatin1`];
+    /// [`Error::InvalidSignature`] on a mismatch.
+    pub fn validate_service_signature<B: AsRef<[u8]>>(
+        &self,
+        request: &http::Request<B>,
+    ) -> Result<String, Error> {
+        self.validate_service_headers(request.headers(), request.body().as_ref())
+    }
+
+    /// [`Hmac::validate_service_signature`] on the headers and the buffered body.
+    ///
+    /// # Errors
+    /// As [`Hmac::validate_service_signature`].
+    pub fn validate_service_headers(&self, headers: &HeaderMap, body: &[u8]) -> Result<String, Error> {
+        if self.inner.disarm {
+            return Ok(String::new());
+        }
+        let signature = header_bytes(headers, &self.inner.header).ok_or(Error::MissingSignature)?;
+        let data = signed_message(headers, body);
+        let client = token_client(&signature)
+            .map_err(|_| Error::MalformedServiceSignature)?
+            .ok_or(Error::MalformedServiceSignature)?;
+        let token = self.make_hmac_for(&client, data)?;
+        if ct_eq(token.as_bytes(), &signature) {
+            Ok(client)
+        } else {
+            Err(Error::InvalidSignature)
+        }
+    }
+}
+
+/// The header's bytes as Werkzeug's dev server presents them: absent, the one value, or several
+/// values joined with `,` (which never validates, as upstream).
+pub(crate) fn header_bytes<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<Cow<'h, [u8]>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    match values.next() {
+        None => Some(Cow::Borrowed(first.as_bytes())),
+        Some(second) => {
+            let mut joined = first.as_bytes().to_vec();
+            for v in core::iter::once(second).chain(values) {
+                joined.push(b',');
+                joined.extend_from_slice(v.as_bytes());
+            }
+            Some(Cow::Owned(joined))
+        }
+    }
+}
+
+/// `request.data`: the body, or nothing for form content types (Werkzeug's form parser
+/// consumes the stream; mimetype compared case-insensitively, parameters ignored).
+#[must_use]
+pub fn signed_message<'b>(headers: &HeaderMap, body: &'b [u8]) -> &'b [u8] {
+    let Some(ct) = header_bytes(headers, &CONTENT_TYPE) else {
+        return body;
+    };
+    let mime = ct.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+    if mime.eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+        || mime.eq_ignore_ascii_case(b"multipart/form-data")
+    {
+        &[]
+    } else {
+        body
+    }
+}
+
+/// Upstream step 5: lenient URL-safe base64 decode of the header (bad padding is
+/// `InvalidSignature` at once), UTF-8, exactly one `:`. `Ok(None)` = no candidate.
+pub(crate) fn token_client(signature: &[u8]) -> Result<Option<String>, Error> {
+    // The header is latin-1 bytes; a2b_base64 skips every byte outside the alphabet, so
+    // dropping non-ASCII bytes first changes nothing.
+    let ascii: Vec<u8> = signature.iter().copied().filter(u8::is_ascii).collect();
+    let plain = Base64::PythonUrlSafe
+        .decode(&ascii)
+        .map_err(|_| Error::InvalidSignature)?;
+    let Ok(text) = String::from_utf8(plain) else {
+        return Ok(None);
+    };
+    let mut parts = text.split(':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(client), Some(_), None) => Ok(Some(client.to_owned())),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(headers: &[(&str, &str)], body: &[u8]) -> http::Request<Vec<u8>> {
+        let mut b = http::Request::post("/");
+        for (n, v) in headers {
+            b = b.header(*n, *v);
+        }
+        b.body(body.to_vec()).unwrap()
+    }
+
+    fn services() -> Hmac {
+        Hmac::builder()
+            .key(Key::latin1("s3cr3tk3y").unwrap())
+            .service("aservice", Key::latin1("akey").unwrap())
+            .service("bservice", Key::latin1("bkey").unwrap())
+            .build()
+    }
+
+    #[test]
+    fn spec_examples() {
+        let h = services();
+        assert_eq!(h.make_hmac(b"").unwrap(), "LSXp2AnBSNGHEcjN2CIBCD0n+HMR4DPunreKdyp6u8w=");
+        assert_eq!(
+            h.make_hmac_for("aservice", b"").unwrap(),
+            "YXNlcnZpY2U6UVM5YXVCbUp3aVFKWExrYU5UcDNJbWJ0eVdWZDloTEt6c2NyRHUyenVlcz0="
+        );
+        let clé = Hmac::new(Key::latin1("clé").unwrap());
+        assert_eq!(clé.make_hmac(b"payload").unwrap(), "cRKrf3OUtW0WXJjqarXYLE6eFtcxz/4HjTESbFHNIoE=");
+    }
+
+    #[test]
+    fn global_and_service_signatures_pass_and_say_who() {
+        let h = services();
+        let body = b"{\"a\":1}";
+        let r = req(&[("signature", &h.make_hmac(body).unwrap())], body);
+        assert_eq!(h.validate_signature(&r, None), Ok(Authenticated::GlobalKey));
+        let tok = h.make_hmac_for("bservice", body).unwrap();
+        let r = req(&[("SIGNATURE", &tok)], body);
+        assert_eq!(h.validate_signature(&r, None), Ok(Authenticated::Service("bservice".into())));
+        assert_eq!(
+            h.validate_signature(&r, Some(&Only::names(["aservice"]))),
+            Err(Error::InvalidSignature)
+        );
+        assert_eq!(h.validate_service_signature(&r), Ok("bservice".into()));
+        // Tampered body.
+        let r = req(&[("Signature", &tok)], b"{\"a\":2}");
+        assert_eq!(h.validate_signature(&r, None), Err(Error::InvalidSignature));
+    }
+
+    #[test]
+    fn duplicates_missing_and_form_bodies() {
+        let h = services();
+        let sig = h.make_hmac(b"").unwrap();
+        let r = req(&[("Signature", &sig), ("Signature", &sig)], b"");
+        assert_eq!(h.validate_signature(&r, None), Err(Error::InvalidSignature));
+        assert_eq!(h.validate_signature(&req(&[], b""), None), Err(Error::MissingSignature));
+        let form = req(
+            &[("Signature", &sig), ("Content-Type", " Application/X-WWW-Form-Urlencoded; charset=utf-8")],
+            b"amount=999",
+        );
+        assert_eq!(h.validate_signature(&form, None), Ok(Authenticated::GlobalKey));
+        let multipart = req(&[("Signature", &sig), ("Content-Type", "multipart/form-data; boundary=x")], b"--x--");
+        assert_eq!(h.validate_signature(&multipart, None), Ok(Authenticated::GlobalKey));
+        let json = req(&[("Signature", &sig), ("Content-Type", "application/json")], b"{}");
+        assert_eq!(h.validate_signature(&json, None), Err(Error::InvalidSignature));
+    }
+
+    #[test]
+    fn only_as_python_string_is_a_substring_test() {
+        let only = Only::Substring("xxbserviceyy".into());
+        assert!(only.admits("bservice"));
+        assert!(only.admits(""));
+        assert!(!only.admits("aservice"));
+        assert!(!Only::names(["bservice"]).admits("bserv"));
+    }
+
+    #[test]
+    fn empty_service_key_falls_back_to_global_key() {
+        let h = Hmac::builder()
+            .key(Key::latin1("g").unwrap())
+            .service("s", Key::latin1("").unwrap())
+            .build();
+        let via_global = Hmac::builder().key(Key::latin1("g").unwrap()).service("s", Key::latin1("g").unwrap()).build();
+        assert_eq!(h.make_hmac_for("s", b"x"), via_global.make_hmac_for("s", b"x"));
+        let no_global = Hmac::builder().service("s", Key::latin1("").unwrap()).build();
+        assert_eq!(no_global.make_hmac_for("s", b"x"), Err(Error::NoKey));
+        assert_eq!(no_global.make_hmac(b"x"), Err(Error::NoKey));
+        assert_eq!(Hmac::builder().build().make_hmac_for("s", b""), Err(Error::NoKeysConfigured));
+    }
+
+    #[test]
+    fn token_client_reproduces_upstream_parsing() {
+        assert_eq!(token_client(b"abc"), Err(Error::InvalidSignature));
+        assert_eq!(token_client(b"YXNlcnZpY2U="), Ok(None)); // no ':'
+        assert_eq!(token_client(b"YTpiOmM="), Ok(None)); // two ':'
+        assert_eq!(token_client(b"YTpi"), Ok(Some("a".into())));
+        assert_eq!(token_client(b"6Tpi"), Ok(None)); // latin-1 'é' is not UTF-8
+        assert_eq!(token_client(b"Y\xffTpi"), Ok(Some("a".into())));
+    }
+}
