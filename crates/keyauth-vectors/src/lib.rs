@@ -8,6 +8,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 mod core_scheme;
+#[cfg(feature = "hmac")]
+mod hmac_auth;
 pub mod input;
 
 pub use input::Input;
@@ -91,7 +93,10 @@ pub trait Scheme: Send + Sync {
 #[must_use]
 pub fn schemes() -> Vec<Box<dyn Scheme>> {
     // @@ scheme runners: one cfg'd line per scheme crate @@
-    let v: Vec<Box<dyn Scheme>> = vec![Box::new(core_scheme::Core)];
+    #[allow(unused_mut)]
+    let mut v: Vec<Box<dyn Scheme>> = vec![Box::new(core_scheme::Core)];
+    #[cfg(feature = "hmac")]
+    v.extend(hmac_auth::schemes());
     v
 }
 
