@@ -168,12 +168,18 @@ impl StrongClaims {
 }
 
 impl Hmac {
+    /// The key a strong-mode key id names. Every "no such key" is [`Error::UnknownKeyName`]
+    /// (strong mode has no 500 for attacker-chosen names).
     fn strong_key(&self, key_id: &str) -> Result<&Key, Error> {
-        if key_id.is_empty() {
+        let key = if key_id.is_empty() {
             self.effective_key(None)
         } else {
             self.service_key(key_id)
-        }
+        };
+        key.map_err(|e| match e {
+            Error::NoKey | Error::NoKeysConfigured => Error::UnknownKeyName,
+            other => other,
+        })
     }
 
     fn strong_mac_parts<'a>(
@@ -270,10 +276,7 @@ impl Hmac {
             });
         };
         let sig = StrongSignature::parse(value.as_bytes())?;
-        let key = self.strong_key(&sig.key_id).map_err(|e| match e {
-            Error::NameNotLatin1 => e,
-            _ => Error::UnknownKeyName,
-        })?;
+        let key = self.strong_key(&sig.key_id)?;
         if !sig.key_id.is_empty() && only.is_some_and(|o| !o.admits(&sig.key_id)) {
             return Err(Error::InvalidSignature);
         }

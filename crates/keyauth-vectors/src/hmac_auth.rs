@@ -53,6 +53,7 @@ fn kind(e: &Error) -> CaseError {
         Error::MalformedHeader => "malformed_header",
         Error::StaleTimestamp => "stale_timestamp",
         Error::Replayed => "replayed",
+        Error::InvalidKeyId => "invalid_key_id",
         other => other.kind().as_str(),
     })
 }
