@@ -153,18 +153,18 @@ pub struct StrongClaims {
 }
 
 impl StrongClaims {
-    /// The id the replay guard marks: context, key id and nonce.
+    /// The id the replay guard marks: see [`replay_id`].
     #[must_use]
     pub fn replay_id(&self) -> Vec<u8> {
-        let s = &self.signature;
-        let mut id = Vec::with_capacity(STRONG_CONTEXT.len() + s.key_id.len() + s.nonce.len() + 2);
-        id.extend_from_slice(STRONG_CONTEXT.as_bytes());
-        id.push(b'\n');
-        id.extend_from_slice(s.key_id.as_bytes());
-        id.push(b'\n');
-        id.extend_from_slice(s.nonce.as_bytes());
-        id
+        replay_id(&self.signature.key_id, &self.signature.nonce)
     }
+}
+
+/// The id a replay guard marks for a nonce: `hmac-auth-strong/v1:<key id>:<nonce>` (neither
+/// part can contain `:`). A nonce is fresh per key id.
+#[must_use]
+pub fn replay_id(key_id: &str, nonce: &str) -> Vec<u8> {
+    format!("{STRONG_CONTEXT}:{key_id}:{nonce}").into_bytes()
 }
 
 impl Hmac {

@@ -418,11 +418,7 @@ impl Scheme for HmacAuthStrong {
                 // `seen`: nonces (key id, nonce) already used before this request.
                 for seen in input.get("seen").and_then(Value::as_array).map_or(&[][..], Vec::as_slice) {
                     let seen = Input(seen);
-                    let mut id = hmac_auth::strong::STRONG_CONTEXT.as_bytes().to_vec();
-                    id.push(b'\n');
-                    id.extend_from_slice(seen.str("key_id")?.as_bytes());
-                    id.push(b'\n');
-                    id.extend_from_slice(seen.str("nonce")?.as_bytes());
+                    let id = hmac_auth::strong::replay_id(seen.str("key_id")?, seen.str("nonce")?);
                     guard
                         .check_and_mark_now(&id, UnixTime::new(u64::MAX))
                         .map_err(|_| bad("seen"))?;
