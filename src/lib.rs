@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
 // @@ facade table rows @@
+//! | `hmac` | `hmac_auth` (`hmac-auth`) | Flask-HMAC request signing (flaskhmac 1.2.1), tower layer, strong mode |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};
@@ -20,3 +21,5 @@
 
 pub use keyauth_core as core;
 // @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
+#[cfg(feature = "hmac")]
+pub use hmac_auth;

@@ -4,7 +4,7 @@
 //! base64 encoding; `validate_*` recompute and compare (constant time) the token upstream
 //! would; `strong_*` hash the body with SHA-256 and MAC the canonical string.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hmac::Mac as _;
@@ -23,43 +23,82 @@ fn benches(c: &mut Criterion) {
         let body = vec![0x5au8; size];
         group.throughput(Throughput::Bytes(size as u64));
 
-        group.bench_with_input(BenchmarkId::new("bare_hmac_sha256", size), &body, |b, body| {
-            b.iter(|| {
-                let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cr3tk3y").unwrap();
-                m.update(black_box(body));
-                m.finalize().into_bytes()
-            });
-        });
+        group.bench_with_input(
+            BenchmarkId::new("bare_hmac_sha256", size),
+            &body,
+            |b, body| {
+                b.iter(|| {
+                    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cr3tk3y").unwrap();
+                    m.update(black_box(body));
+                    m.finalize().into_bytes()
+                });
+            },
+        );
         group.bench_with_input(BenchmarkId::new("make_hmac", size), &body, |b, body| {
             b.iter(|| hmac.make_hmac(black_box(body)).unwrap());
         });
 
         let mut headers = http::HeaderMap::new();
         headers.insert("signature", hmac.make_hmac(&body).unwrap().parse().unwrap());
-        group.bench_with_input(BenchmarkId::new("validate_global_key", size), &body, |b, body| {
-            b.iter(|| global_only.validate_headers(black_box(&headers), black_box(body), None).unwrap());
-        });
+        group.bench_with_input(
+            BenchmarkId::new("validate_global_key", size),
+            &body,
+            |b, body| {
+                b.iter(|| {
+                    global_only
+                        .validate_headers(black_box(&headers), black_box(body), None)
+                        .unwrap()
+                });
+            },
+        );
         let mut svc = http::HeaderMap::new();
-        svc.insert("signature", hmac.make_hmac_for("aservice", &body).unwrap().parse().unwrap());
-        group.bench_with_input(BenchmarkId::new("validate_service_token", size), &body, |b, body| {
-            b.iter(|| hmac.validate_headers(black_box(&svc), black_box(body), None).unwrap());
-        });
+        svc.insert(
+            "signature",
+            hmac.make_hmac_for("aservice", &body)
+                .unwrap()
+                .parse()
+                .unwrap(),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("validate_service_token", size),
+            &body,
+            |b, body| {
+                b.iter(|| {
+                    hmac.validate_headers(black_box(&svc), black_box(body), None)
+                        .unwrap()
+                });
+            },
+        );
 
         let now = UnixTime::new(1_700_000_000);
         let nonce = "AAECAwQFBgcICQoLDA0ODw";
         let method = http::Method::POST;
         group.bench_with_input(BenchmarkId::new("strong_sign", size), &body, |b, body| {
-            b.iter(|| hmac.sign_strong(None, &method, "/pay?to=alice", black_box(body), now, nonce).unwrap());
+            b.iter(|| {
+                hmac.sign_strong(None, &method, "/pay?to=alice", black_box(body), now, nonce)
+                    .unwrap()
+            });
         });
         let mut strong = http::HeaderMap::new();
         strong.insert(
             "hmac-strong",
-            hmac.sign_strong(None, &method, "/pay?to=alice", &body, now, nonce).unwrap().parse().unwrap(),
+            hmac.sign_strong(None, &method, "/pay?to=alice", &body, now, nonce)
+                .unwrap()
+                .parse()
+                .unwrap(),
         );
         group.bench_with_input(BenchmarkId::new("strong_check", size), &body, |b, body| {
             b.iter(|| {
-                hmac.check_strong(&method, "/pay?to=alice", black_box(&strong), black_box(body), None, now, 300)
-                    .unwrap()
+                hmac.check_strong(
+                    &method,
+                    "/pay?to=alice",
+                    black_box(&strong),
+                    black_box(body),
+                    None,
+                    now,
+                    300,
+                )
+                .unwrap()
             });
         });
     }

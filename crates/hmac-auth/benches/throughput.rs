@@ -6,7 +6,7 @@
 //! reqwest client; criterion reports batches as elements/s, i.e. requests/s. The load is
 //! bounded by criterion's measurement time and by the batch size.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use std::time::Duration;
 
@@ -29,9 +29,12 @@ fn benches(c: &mut Criterion) {
         .route("/bare", post(|b: Bytes| async move { b.len().to_string() }))
         .route(
             "/signed",
-            post(|b: Bytes| async move { b.len().to_string() }).layer(HmacAuthLayer::new(hmac.clone())),
+            post(|b: Bytes| async move { b.len().to_string() })
+                .layer(HmacAuthLayer::new(hmac.clone())),
         );
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::builder()
@@ -52,7 +55,10 @@ fn benches(c: &mut Criterion) {
                     rt.block_on(async {
                         let mut set = tokio::task::JoinSet::new();
                         for _ in 0..BATCH {
-                            let req = client.post(&url).header("Signature", &sig).body(body.clone());
+                            let req = client
+                                .post(&url)
+                                .header("Signature", &sig)
+                                .body(body.clone());
                             set.spawn(async move { req.send().await.map(|r| r.status().as_u16()) });
                         }
                         while let Some(r) = set.join_next().await {

@@ -17,7 +17,11 @@ use hmac_auth::{Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, Signe
 use keyauth_core::MemoryReplayGuard;
 
 async fn handler(Extension(who): Extension<Authenticated>, body: String) -> String {
-    format!("hello {:?}, you sent {} bytes\n", who.service().unwrap_or("(global key)"), body.len())
+    format!(
+        "hello {:?}, you sent {} bytes\n",
+        who.service().unwrap_or("(global key)"),
+        body.len()
+    )
 }
 
 #[tokio::main]
@@ -60,17 +64,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let billing = Signer::new(hmac.clone(), Credential::Service("billing".into()));
-    let mut req = client.post(format!("http://{addr}/compat")).body("{\"amount\": 10}").build()?;
+    let mut req = client
+        .post(format!("http://{addr}/compat"))
+        .body("{\"amount\": 10}")
+        .build()?;
     billing.sign_reqwest(&mut req)?;
     println!("compat, billing:   {}", send(req).await?.trim_end());
 
     let reports = Signer::new(hmac.clone(), Credential::Service("reports".into()));
-    let mut req = client.post(format!("http://{addr}/compat")).body("{}").build()?;
+    let mut req = client
+        .post(format!("http://{addr}/compat"))
+        .body("{}")
+        .build()?;
     reports.sign_reqwest(&mut req)?;
     println!("compat, reports:   {}", send(req).await?.trim_end());
 
     let strong = Signer::new(hmac, Credential::Strong(Some("reports".into())));
-    let mut req = client.post(format!("http://{addr}/strong?day=1")).body("{}").build()?;
+    let mut req = client
+        .post(format!("http://{addr}/strong?day=1"))
+        .body("{}")
+        .build()?;
     strong.sign_reqwest(&mut req)?;
     let replay = req.try_clone().ok_or("body not clonable")?;
     println!("strong, first:     {}", send(req).await?.trim_end());

@@ -160,8 +160,12 @@ mod tests {
             .key(Key::latin1("g").unwrap())
             .service("svc", Key::latin1("k").unwrap())
             .build();
-        let mut req = http::Request::post("/p?q=1").body(b"data".to_vec()).unwrap();
-        Signer::new(hmac.clone(), Credential::Service("svc".into())).sign(&mut req).unwrap();
+        let mut req = http::Request::post("/p?q=1")
+            .body(b"data".to_vec())
+            .unwrap();
+        Signer::new(hmac.clone(), Credential::Service("svc".into()))
+            .sign(&mut req)
+            .unwrap();
         assert_eq!(
             hmac.validate_signature(&req, None),
             Ok(crate::Authenticated::Service("svc".into()))
@@ -169,14 +173,28 @@ mod tests {
         assert!(req.headers()["signature"].is_sensitive());
 
         let clock = Arc::new(FixedClock::new(UnixTime::new(1_000)));
-        let strong = Signer::new(hmac.clone(), Credential::Strong(Some("svc".into()))).with_clock(clock);
+        let strong =
+            Signer::new(hmac.clone(), Credential::Strong(Some("svc".into()))).with_clock(clock);
         strong.sign(&mut req).unwrap();
         let claims = hmac
-            .check_strong(req.method(), "/p?q=1", req.headers(), req.body(), None, UnixTime::new(1_000), 0)
+            .check_strong(
+                req.method(),
+                "/p?q=1",
+                req.headers(),
+                req.body(),
+                None,
+                UnixTime::new(1_000),
+                0,
+            )
             .unwrap();
-        assert_eq!(claims.authenticated, crate::Authenticated::Service("svc".into()));
+        assert_eq!(
+            claims.authenticated,
+            crate::Authenticated::Service("svc".into())
+        );
         // Two signatures never share a nonce.
-        let mut other = http::Request::post("/p?q=1").body(b"data".to_vec()).unwrap();
+        let mut other = http::Request::post("/p?q=1")
+            .body(b"data".to_vec())
+            .unwrap();
         strong.sign(&mut other).unwrap();
         assert_ne!(req.headers()["hmac-strong"], other.headers()["hmac-strong"]);
     }

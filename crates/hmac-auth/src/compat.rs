@@ -49,7 +49,10 @@ impl core::fmt::Debug for Hmac {
         let i = &self.inner;
         f.debug_struct("Hmac")
             .field("key", &i.key.as_ref().map(|_| "[redacted]"))
-            .field("services", &i.keys.as_ref().map(|k| k.keys().collect::<Vec<_>>()))
+            .field(
+                "services",
+                &i.keys.as_ref().map(|k| k.keys().collect::<Vec<_>>()),
+            )
             .field("header", &i.header)
             .field("digest", &i.digest)
             .field("disarm", &i.disarm)
@@ -93,14 +96,19 @@ impl HmacBuilder {
     /// key" (upstream's truthiness fallback).
     #[must_use]
     pub fn service(mut self, name: impl Into<String>, key: Key) -> Self {
-        self.keys.get_or_insert_with(BTreeMap::new).insert(name.into(), key);
+        self.keys
+            .get_or_insert_with(BTreeMap::new)
+            .insert(name.into(), key);
         self
     }
 
     /// Sets `HMAC_KEYS` to exactly these services. An empty iterator still counts as
     /// "configured" (upstream `HMAC_KEYS = {}`: every service token is an unknown name).
     #[must_use]
-    pub fn services<N: Into<String>>(mut self, services: impl IntoIterator<Item = (N, Key)>) -> Self {
+    pub fn services<N: Into<String>>(
+        mut self,
+        services: impl IntoIterator<Item = (N, Key)>,
+    ) -> Self {
         self.keys = Some(services.into_iter().map(|(n, k)| (n.into(), k)).collect());
         self
     }
@@ -360,28 +368,31 @@ impl Hmac {
         let signature = header_bytes(headers, &self.inner.header).ok_or(Error::MissingSignature)?;
         let data = signed_message(headers, body);
 
-        let global = match &self.inner.key {
-            Some(key) => Some(self.sig(key, data)),
+        let global = self.inner.key.as_ref().map(|key| self.sig(key, data));
+        let mut service: Option<(String, String)> = None;
+        // The service path runs only with HMAC_KEYS configured; `?` on the parse is
+        // upstream's bad-padding InvalidSignature, raised even if the global key would match.
+        let client = match self.inner.keys {
+            Some(_) => token_client(&signature)?,
             None => None,
         };
-        let mut service: Option<(String, String)> = None;
-        if self.inner.keys.is_some() {
-            if let Some(client) = token_client(&signature)? {
-                if only.is_none_or(|o| o.admits(&client)) {
-                    let token = self.make_hmac_for(&client, data)?;
-                    service = Some((client, token));
-                }
-            }
+        if let Some(client) = client.filter(|c| only.is_none_or(|o| o.admits(c))) {
+            let token = self.make_hmac_for(&client, data)?;
+            service = Some((client, token));
         }
         // Compare against every candidate, without stopping at the first match.
-        let global_ok = global.as_ref().is_some_and(|g| ct_eq(g.as_bytes(), &signature));
+        let global_ok = global
+            .as_ref()
+            .is_some_and(|g| ct_eq(g.as_bytes(), &signature));
         let service_ok = service
             .as_ref()
             .is_some_and(|(_, t)| ct_eq(t.as_bytes(), &signature));
         if global_ok {
             Ok(Authenticated::GlobalKey)
         } else if service_ok {
-            Ok(Authenticated::Service(service.map(|(n, _)| n).unwrap_or_default()))
+            Ok(Authenticated::Service(
+                service.map(|(n, _)| n).unwrap_or_default(),
+            ))
         } else {
             Err(Error::InvalidSignature)
         }
@@ -406,7 +417,11 @@ impl Hmac {
     ///
     /// # Errors
     /// As [`Hmac::validate_service_signature`].
-    pub fn validate_service_headers(&self, headers: &HeaderMap, body: &[u8]) -> Result<String, Error> {
+    pub fn validate_service_headers(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<String, Error> {
         if self.inner.disarm {
             return Ok(String::new());
         }
@@ -449,7 +464,11 @@ pub fn signed_message<'b>(headers: &HeaderMap, body: &'b [u8]) -> &'b [u8] {
     let Some(ct) = header_bytes(headers, &CONTENT_TYPE) else {
         return body;
     };
-    let mime = ct.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+    let mime = ct
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
     if mime.eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
         || mime.eq_ignore_ascii_case(b"multipart/form-data")
     {
@@ -501,13 +520,19 @@ mod tests {
     #[test]
     fn spec_examples() {
         let h = services();
-        assert_eq!(h.make_hmac(b"").unwrap(), "LSXp2AnBSNGHEcjN2CIBCD0n+HMR4DPunreKdyp6u8w=");
+        assert_eq!(
+            h.make_hmac(b"").unwrap(),
+            "LSXp2AnBSNGHEcjN2CIBCD0n+HMR4DPunreKdyp6u8w="
+        );
         assert_eq!(
             h.make_hmac_for("aservice", b"").unwrap(),
             "YXNlcnZpY2U6UVM5YXVCbUp3aVFKWExrYU5UcDNJbWJ0eVdWZDloTEt6c2NyRHUyenVlcz0="
         );
         let clé = Hmac::new(Key::latin1("clé").unwrap());
-        assert_eq!(clé.make_hmac(b"payload").unwrap(), "cRKrf3OUtW0WXJjqarXYLE6eFtcxz/4HjTESbFHNIoE=");
+        assert_eq!(
+            clé.make_hmac(b"payload").unwrap(),
+            "cRKrf3OUtW0WXJjqarXYLE6eFtcxz/4HjTESbFHNIoE="
+        );
     }
 
     #[test]
@@ -518,7 +543,10 @@ mod tests {
         assert_eq!(h.validate_signature(&r, None), Ok(Authenticated::GlobalKey));
         let tok = h.make_hmac_for("bservice", body).unwrap();
         let r = req(&[("SIGNATURE", &tok)], body);
-        assert_eq!(h.validate_signature(&r, None), Ok(Authenticated::Service("bservice".into())));
+        assert_eq!(
+            h.validate_signature(&r, None),
+            Ok(Authenticated::Service("bservice".into()))
+        );
         assert_eq!(
             h.validate_signature(&r, Some(&Only::names(["aservice"]))),
             Err(Error::InvalidSignature)
@@ -535,16 +563,43 @@ mod tests {
         let sig = h.make_hmac(b"").unwrap();
         let r = req(&[("Signature", &sig), ("Signature", &sig)], b"");
         assert_eq!(h.validate_signature(&r, None), Err(Error::InvalidSignature));
-        assert_eq!(h.validate_signature(&req(&[], b""), None), Err(Error::MissingSignature));
+        assert_eq!(
+            h.validate_signature(&req(&[], b""), None),
+            Err(Error::MissingSignature)
+        );
         let form = req(
-            &[("Signature", &sig), ("Content-Type", " Application/X-WWW-Form-Urlencoded; charset=utf-8")],
+            &[
+                ("Signature", &sig),
+                (
+                    "Content-Type",
+                    " Application/X-WWW-Form-Urlencoded; charset=utf-8",
+                ),
+            ],
             b"amount=999",
         );
-        assert_eq!(h.validate_signature(&form, None), Ok(Authenticated::GlobalKey));
-        let multipart = req(&[("Signature", &sig), ("Content-Type", "multipart/form-data; boundary=x")], b"--x--");
-        assert_eq!(h.validate_signature(&multipart, None), Ok(Authenticated::GlobalKey));
-        let json = req(&[("Signature", &sig), ("Content-Type", "application/json")], b"{}");
-        assert_eq!(h.validate_signature(&json, None), Err(Error::InvalidSignature));
+        assert_eq!(
+            h.validate_signature(&form, None),
+            Ok(Authenticated::GlobalKey)
+        );
+        let multipart = req(
+            &[
+                ("Signature", &sig),
+                ("Content-Type", "multipart/form-data; boundary=x"),
+            ],
+            b"--x--",
+        );
+        assert_eq!(
+            h.validate_signature(&multipart, None),
+            Ok(Authenticated::GlobalKey)
+        );
+        let json = req(
+            &[("Signature", &sig), ("Content-Type", "application/json")],
+            b"{}",
+        );
+        assert_eq!(
+            h.validate_signature(&json, None),
+            Err(Error::InvalidSignature)
+        );
     }
 
     #[test]
@@ -562,12 +617,23 @@ mod tests {
             .key(Key::latin1("g").unwrap())
             .service("s", Key::latin1("").unwrap())
             .build();
-        let via_global = Hmac::builder().key(Key::latin1("g").unwrap()).service("s", Key::latin1("g").unwrap()).build();
-        assert_eq!(h.make_hmac_for("s", b"x"), via_global.make_hmac_for("s", b"x"));
-        let no_global = Hmac::builder().service("s", Key::latin1("").unwrap()).build();
+        let via_global = Hmac::builder()
+            .key(Key::latin1("g").unwrap())
+            .service("s", Key::latin1("g").unwrap())
+            .build();
+        assert_eq!(
+            h.make_hmac_for("s", b"x"),
+            via_global.make_hmac_for("s", b"x")
+        );
+        let no_global = Hmac::builder()
+            .service("s", Key::latin1("").unwrap())
+            .build();
         assert_eq!(no_global.make_hmac_for("s", b"x"), Err(Error::NoKey));
         assert_eq!(no_global.make_hmac(b"x"), Err(Error::NoKey));
-        assert_eq!(Hmac::builder().build().make_hmac_for("s", b""), Err(Error::NoKeysConfigured));
+        assert_eq!(
+            Hmac::builder().build().make_hmac_for("s", b""),
+            Err(Error::NoKeysConfigured)
+        );
     }
 
     #[test]

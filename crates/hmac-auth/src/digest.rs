@@ -188,7 +188,9 @@ impl fmt::Debug for Key {
 
 /// `text.encode('latin-1')`, or `None` when a character is above U+00FF.
 pub(crate) fn latin1_bytes(text: &str) -> Option<Vec<u8>> {
-    text.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -204,7 +206,13 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_lengths_match() {
-        for d in [Digest::Sha1, Digest::Sha224, Digest::Sha256, Digest::Sha384, Digest::Sha512] {
+        for d in [
+            Digest::Sha1,
+            Digest::Sha224,
+            Digest::Sha256,
+            Digest::Sha384,
+            Digest::Sha512,
+        ] {
             assert_eq!(Digest::from_name(d.name()), Some(d));
             assert_eq!(d.mac(b"k", &[b"m"]).len(), d.output_len());
             let tag = d.mac(b"k", &[b"a", b"b"]);

@@ -101,7 +101,10 @@ mod tests {
             (Error::MissingSignature, "signature header missing"),
             (Error::InvalidSignature, "invalid signature"),
             (Error::UnknownKeyName, "unknown key name"),
-            (Error::BodyTooLarge { limit: 10 }, "body larger than 10 bytes"),
+            (
+                Error::BodyTooLarge { limit: 10 },
+                "body larger than 10 bytes",
+            ),
             (Error::Replayed, "nonce already used"),
         ];
         for (e, text) in all {

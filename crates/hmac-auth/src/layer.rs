@@ -82,8 +82,10 @@ impl Rejection {
             self.status.canonical_reason().unwrap_or("error").as_bytes(),
         ));
         *res.status_mut() = self.status;
-        res.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        res.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Hmac-Strong"));
@@ -387,7 +389,11 @@ mod tests {
         assert_eq!(werkzeug_abort_status(418), StatusCode::IM_A_TEAPOT);
         assert_eq!(werkzeug_abort_status(401), StatusCode::UNAUTHORIZED);
         for code in [0, 200, 302, 402, 999] {
-            assert_eq!(werkzeug_abort_status(code), StatusCode::INTERNAL_SERVER_ERROR, "{code}");
+            assert_eq!(
+                werkzeug_abort_status(code),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{code}"
+            );
         }
     }
 }

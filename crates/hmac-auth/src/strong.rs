@@ -79,9 +79,14 @@ impl StrongSignature {
     pub fn parse(value: &[u8]) -> Result<Self, Error> {
         let text = core::str::from_utf8(value).map_err(|_| Error::MalformedHeader)?;
         let mut it = text.split(':');
-        let (Some(version), Some(key_id), Some(ts), Some(nonce), Some(mac), None) =
-            (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
-        else {
+        let (Some(version), Some(key_id), Some(ts), Some(nonce), Some(mac), None) = (
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+        ) else {
             return Err(Error::MalformedHeader);
         };
         if version != STRONG_VERSION
@@ -134,7 +139,8 @@ pub fn new_nonce() -> Result<String, Error> {
 /// The path and query of `uri` as signed (`/` when the URI has none).
 #[must_use]
 pub fn signed_target(uri: &http::Uri) -> &str {
-    uri.path_and_query().map_or("/", http::uri::PathAndQuery::as_str)
+    uri.path_and_query()
+        .map_or("/", http::uri::PathAndQuery::as_str)
 }
 
 fn body_hash(body: &[u8]) -> String {
@@ -244,7 +250,10 @@ impl Hmac {
         let hash = body_hash(body);
         let parts = Self::strong_mac_parts(key_id, &ts, nonce, method, target, &hash);
         let mac = self.digest().mac(key.expose_secret(), &parts);
-        Ok(format!("{STRONG_VERSION}:{key_id}:{ts}:{nonce}:{}", STANDARD.encode(mac)))
+        Ok(format!(
+            "{STRONG_VERSION}:{key_id}:{ts}:{nonce}:{}",
+            STANDARD.encode(mac)
+        ))
     }
 
     /// The synchronous part of strong-mode checking: header, key, `only`, MAC (constant time),
@@ -281,7 +290,14 @@ impl Hmac {
             return Err(Error::InvalidSignature);
         }
         let hash = body_hash(body);
-        let parts = Self::strong_mac_parts(&sig.key_id, &sig.timestamp, &sig.nonce, method, target, &hash);
+        let parts = Self::strong_mac_parts(
+            &sig.key_id,
+            &sig.timestamp,
+            &sig.nonce,
+            method,
+            target,
+            &hash,
+        );
         if !self.digest().verify(key.expose_secret(), &parts, &sig.mac) {
             return Err(Error::InvalidSignature);
         }
@@ -319,7 +335,10 @@ impl Hmac {
         guard: &dyn ReplayGuard,
     ) -> Result<Authenticated, Error> {
         let claims = self.check_strong(method, target, headers, body, only, now, skew)?;
-        match guard.check_and_mark(&claims.replay_id(), claims.remember_until).await {
+        match guard
+            .check_and_mark(&claims.replay_id(), claims.remember_until)
+            .await
+        {
             Ok(()) => Ok(claims.authenticated),
             Err(ReplayError::Replayed) => Err(Error::Replayed),
             Err(_) => Err(Error::ReplayGuardUnavailable),
@@ -351,24 +370,72 @@ mod tests {
     fn round_trip_and_every_field_is_covered() {
         let h = hmac();
         let now = UnixTime::new(1_700_000_000);
-        let v = h.sign_strong(Some("aservice"), &Method::POST, "/a?x=1", b"body", now, NONCE).unwrap();
-        let ok = h.check_strong(&Method::POST, "/a?x=1", &headers(&v), b"body", None, now, 300).unwrap();
+        let v = h
+            .sign_strong(
+                Some("aservice"),
+                &Method::POST,
+                "/a?x=1",
+                b"body",
+                now,
+                NONCE,
+            )
+            .unwrap();
+        let ok = h
+            .check_strong(
+                &Method::POST,
+                "/a?x=1",
+                &headers(&v),
+                b"body",
+                None,
+                now,
+                300,
+            )
+            .unwrap();
         assert_eq!(ok.authenticated, Authenticated::Service("aservice".into()));
         assert_eq!(ok.remember_until, UnixTime::new(1_700_000_300));
-        let bad = |m: &Method, t: &str, b: &[u8]| h.check_strong(m, t, &headers(&v), b, None, now, 300);
-        assert_eq!(bad(&Method::PUT, "/a?x=1", b"body"), Err(Error::InvalidSignature));
-        assert_eq!(bad(&Method::POST, "/a?x=2", b"body"), Err(Error::InvalidSignature));
-        assert_eq!(bad(&Method::POST, "/b?x=1", b"body"), Err(Error::InvalidSignature));
-        assert_eq!(bad(&Method::POST, "/a?x=1", b"bodY"), Err(Error::InvalidSignature));
+        let bad =
+            |m: &Method, t: &str, b: &[u8]| h.check_strong(m, t, &headers(&v), b, None, now, 300);
+        assert_eq!(
+            bad(&Method::PUT, "/a?x=1", b"body"),
+            Err(Error::InvalidSignature)
+        );
+        assert_eq!(
+            bad(&Method::POST, "/a?x=2", b"body"),
+            Err(Error::InvalidSignature)
+        );
+        assert_eq!(
+            bad(&Method::POST, "/b?x=1", b"body"),
+            Err(Error::InvalidSignature)
+        );
+        assert_eq!(
+            bad(&Method::POST, "/a?x=1", b"bodY"),
+            Err(Error::InvalidSignature)
+        );
         // Swapping the key id or the timestamp in the header breaks the MAC.
         let swapped = v.replacen(":aservice:", "::", 1);
         assert_eq!(
-            h.check_strong(&Method::POST, "/a?x=1", &headers(&swapped), b"body", None, now, 300),
+            h.check_strong(
+                &Method::POST,
+                "/a?x=1",
+                &headers(&swapped),
+                b"body",
+                None,
+                now,
+                300
+            ),
             Err(Error::InvalidSignature)
         );
         let later = v.replacen(":1700000000:", ":1700000001:", 1);
         assert_eq!(
-            h.check_strong(&Method::POST, "/a?x=1", &headers(&later), b"body", None, now, 300),
+            h.check_strong(
+                &Method::POST,
+                "/a?x=1",
+                &headers(&later),
+                b"body",
+                None,
+                now,
+                300
+            ),
             Err(Error::InvalidSignature)
         );
     }
@@ -377,8 +444,20 @@ mod tests {
     fn skew_is_inclusive_both_ways() {
         let h = hmac();
         let ts = UnixTime::new(1_000_000);
-        let v = h.sign_strong(None, &Method::GET, "/", b"", ts, NONCE).unwrap();
-        let at = |now: u64| h.check_strong(&Method::GET, "/", &headers(&v), b"", None, UnixTime::new(now), 30);
+        let v = h
+            .sign_strong(None, &Method::GET, "/", b"", ts, NONCE)
+            .unwrap();
+        let at = |now: u64| {
+            h.check_strong(
+                &Method::GET,
+                "/",
+                &headers(&v),
+                b"",
+                None,
+                UnixTime::new(now),
+                30,
+            )
+        };
         assert!(at(1_000_030).is_ok());
         assert!(at(999_970).is_ok());
         assert_eq!(at(1_000_031), Err(Error::StaleTimestamp));
@@ -398,7 +477,11 @@ mod tests {
             "v1:a b:1:AAAAAAAAAAAAAAAAAAAAAA:AA==",
             "v1::1:AAAAAAAAAAAAAAAAAAAAAA:AA==:extra",
         ] {
-            assert_eq!(StrongSignature::parse(v.as_bytes()), Err(Error::MalformedHeader), "{v:?}");
+            assert_eq!(
+                StrongSignature::parse(v.as_bytes()),
+                Err(Error::MalformedHeader),
+                "{v:?}"
+            );
         }
         assert!(StrongSignature::parse(b"v1::1:AAAAAAAAAAAAAAAAAAAAAA:AA==").is_ok());
     }
@@ -407,7 +490,9 @@ mod tests {
     fn unknown_key_only_and_missing() {
         let h = hmac();
         let now = UnixTime::new(5);
-        let v = h.sign_strong(Some("aservice"), &Method::GET, "/", b"", now, NONCE).unwrap();
+        let v = h
+            .sign_strong(Some("aservice"), &Method::GET, "/", b"", now, NONCE)
+            .unwrap();
         let only_b = Only::names(["bservice"]);
         assert_eq!(
             h.check_strong(&Method::GET, "/", &headers(&v), b"", Some(&only_b), now, 1),
@@ -438,8 +523,13 @@ mod tests {
     async fn nonce_is_accepted_once() {
         let h = hmac();
         let now = UnixTime::new(1_000);
-        let guard = MemoryReplayGuard::with_clock(100, std::sync::Arc::new(keyauth_core::FixedClock::new(now)));
-        let v = h.sign_strong(None, &Method::GET, "/", b"", now, NONCE).unwrap();
+        let guard = MemoryReplayGuard::with_clock(
+            100,
+            std::sync::Arc::new(keyauth_core::FixedClock::new(now)),
+        );
+        let v = h
+            .sign_strong(None, &Method::GET, "/", b"", now, NONCE)
+            .unwrap();
         let hs = headers(&v);
         let run = || h.verify_strong(&Method::GET, "/", &hs, b"", None, now, 60, &guard);
         assert_eq!(run().await, Ok(Authenticated::GlobalKey));

@@ -1,4 +1,5 @@
 //! The layer over real HTTP on 127.0.0.1: axum server, reqwest and raw-TCP clients.
+#![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,8 +9,8 @@ use axum::Router;
 use axum::extract::Extension;
 use bytes::Bytes;
 use hmac_auth::{
-    Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, RequestBuilderExt as _,
-    Signer, StrongMode,
+    Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, RequestBuilderExt as _, Signer,
+    StrongMode,
 };
 use keyauth_core::{Clock, FixedClock, MemoryReplayGuard, SystemClock, UnixTime};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -42,7 +43,12 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn post(addr: SocketAddr, path: &str, body: &'static [u8], signer: Option<&Signer>) -> (u16, String) {
+async fn post(
+    addr: SocketAddr,
+    path: &str,
+    body: &'static [u8],
+    signer: Option<&Signer>,
+) -> (u16, String) {
     let builder = client().post(format!("http://{addr}{path}")).body(body);
     let req = match signer {
         Some(s) => builder.build_signed(s).unwrap(),
@@ -69,17 +75,30 @@ async fn compatible_mode_over_http() {
     );
 
     // Tampered body: sign one body, send another.
-    let mut req = client().post(format!("http://{addr}/a")).body("amount=1").build_signed(&global).unwrap();
+    let mut req = client()
+        .post(format!("http://{addr}/a"))
+        .body("amount=1")
+        .build_signed(&global)
+        .unwrap();
     *req.body_mut() = Some("amount=9".into());
     assert_eq!(client().execute(req).await.unwrap().status(), 403);
 
     // Wrong key, missing header, unknown service.
-    let other_app = Signer::new(Hmac::new(Key::latin1("not-the-key").unwrap()), Credential::GlobalKey);
+    let other_app = Signer::new(
+        Hmac::new(Key::latin1("not-the-key").unwrap()),
+        Credential::GlobalKey,
+    );
     assert_eq!(post(addr, "/a", b"x", Some(&other_app)).await.0, 403);
     assert_eq!(post(addr, "/a", b"x", None).await.0, 403);
-    let stranger = Hmac::builder().service("zservice", Key::latin1("zkey").unwrap()).build();
+    let stranger = Hmac::builder()
+        .service("zservice", Key::latin1("zkey").unwrap())
+        .build();
     let stranger = Signer::new(stranger, Credential::Service("zservice".into()));
-    assert_eq!(post(addr, "/a", b"x", Some(&stranger)).await.0, 500, "upstream: uncaught UnknownKeyName");
+    assert_eq!(
+        post(addr, "/a", b"x", Some(&stranger)).await.0,
+        500,
+        "upstream: uncaught UnknownKeyName"
+    );
 }
 
 #[tokio::test]
@@ -89,11 +108,16 @@ async fn only_allow_list_over_http() {
     let b = Signer::new(hmac(), Credential::Service("bservice".into()));
     let global = Signer::new(hmac(), Credential::GlobalKey);
     assert_eq!(post(addr, "/only", b"", Some(&a)).await.0, 403);
-    assert_eq!(post(addr, "/only", b"", Some(&b)).await, (200, "Service(\"bservice\")|".into()));
+    assert_eq!(
+        post(addr, "/only", b"", Some(&b)).await,
+        (200, "Service(\"bservice\")|".into())
+    );
     // As upstream, `only` does not restrict the global key.
     assert_eq!(post(addr, "/only", b"", Some(&global)).await.0, 200);
     // An unknown service outside `only` is a plain refusal, not a 500.
-    let stranger = Hmac::builder().service("zservice", Key::latin1("zkey").unwrap()).build();
+    let stranger = Hmac::builder()
+        .service("zservice", Key::latin1("zkey").unwrap())
+        .build();
     let stranger = Signer::new(stranger, Credential::Service("zservice".into()));
     assert_eq!(post(addr, "/only", b"", Some(&stranger)).await.0, 403);
 }
@@ -152,7 +176,11 @@ async fn error_code_and_error_hook() {
     let addr = serve(HmacAuthLayer::new(hmac()).error_code(401)).await;
     assert_eq!(post(addr, "/a", b"", None).await.0, 401);
     let addr = serve(HmacAuthLayer::new(hmac()).error_code(302)).await;
-    assert_eq!(post(addr, "/a", b"", None).await.0, 500, "Werkzeug has no exception for 302");
+    assert_eq!(
+        post(addr, "/a", b"", None).await.0,
+        500,
+        "Werkzeug has no exception for 302"
+    );
 
     let layer = HmacAuthLayer::new(hmac()).on_error(|r| {
         let body = format!("{{\"error\": \"{}\"}}", r.error().kind());
@@ -161,9 +189,18 @@ async fn error_code_and_error_hook() {
         res
     });
     let addr = serve(layer).await;
-    assert_eq!(post(addr, "/a", b"", None).await, (401, "{\"error\": \"malformed\"}".into()));
-    let wrong = Signer::new(Hmac::new(Key::latin1("nope").unwrap()), Credential::GlobalKey);
-    assert_eq!(post(addr, "/a", b"", Some(&wrong)).await, (401, "{\"error\": \"bad_signature\"}".into()));
+    assert_eq!(
+        post(addr, "/a", b"", None).await,
+        (401, "{\"error\": \"malformed\"}".into())
+    );
+    let wrong = Signer::new(
+        Hmac::new(Key::latin1("nope").unwrap()),
+        Credential::GlobalKey,
+    );
+    assert_eq!(
+        post(addr, "/a", b"", Some(&wrong)).await,
+        (401, "{\"error\": \"bad_signature\"}".into())
+    );
 }
 
 fn strong_layer(guard: Arc<dyn keyauth_core::ReplayGuard>, clock: Arc<dyn Clock>) -> HmacAuthLayer {
@@ -176,9 +213,14 @@ async fn strong_mode_refuses_replays_stale_and_retargeted_requests() {
     let clock = Arc::new(FixedClock::new(now));
     let guard = Arc::new(MemoryReplayGuard::with_clock(10_000, clock.clone()));
     let addr = serve(strong_layer(guard, clock.clone())).await;
-    let signer = Signer::new(hmac(), Credential::Strong(Some("aservice".into()))).with_clock(clock.clone());
+    let signer =
+        Signer::new(hmac(), Credential::Strong(Some("aservice".into()))).with_clock(clock.clone());
 
-    let req = client().post(format!("http://{addr}/pay?to=alice")).body("{}").build_signed(&signer).unwrap();
+    let req = client()
+        .post(format!("http://{addr}/pay?to=alice"))
+        .body("{}")
+        .build_signed(&signer)
+        .unwrap();
     let replay = req.try_clone().unwrap();
     let res = client().execute(req).await.unwrap();
     assert_eq!(res.status(), 200);
@@ -188,14 +230,21 @@ async fn strong_mode_refuses_replays_stale_and_retargeted_requests() {
     assert_eq!(res.headers()["www-authenticate"], "Hmac-Strong");
 
     // Same signature, other path: refused (compatible mode would accept it).
-    let mut moved = client().post(format!("http://{addr}/pay?to=alice")).body("{}").build_signed(&signer).unwrap();
+    let mut moved = client()
+        .post(format!("http://{addr}/pay?to=alice"))
+        .body("{}")
+        .build_signed(&signer)
+        .unwrap();
     *moved.url_mut() = format!("http://{addr}/pay?to=mallory").parse().unwrap();
     assert_eq!(client().execute(moved).await.unwrap().status(), 401);
 
     // Stale: signed 61 s before the server's clock.
     let old = Arc::new(FixedClock::new(now.saturating_sub(61)));
     let stale = Signer::new(hmac(), Credential::Strong(None)).with_clock(old);
-    let req = client().get(format!("http://{addr}/a")).build_signed(&stale).unwrap();
+    let req = client()
+        .get(format!("http://{addr}/a"))
+        .build_signed(&stale)
+        .unwrap();
     assert_eq!(client().execute(req).await.unwrap().status(), 401);
 
     // A compatible-mode signature is not accepted by a strong-mode server.
@@ -205,7 +254,9 @@ async fn strong_mode_refuses_replays_stale_and_retargeted_requests() {
 
 #[tokio::test]
 async fn strong_mode_two_servers_share_one_redis() {
-    let Some(url) = keyauth_testkit::redis_url() else { return };
+    let Some(url) = keyauth_testkit::redis_url() else {
+        return;
+    };
     // Two independently built servers, each with its own Redis connection manager.
     let prefix = format!("hmac-auth-test:{}:", std::process::id());
     let options = keyauth_core::RedisOptions::new(url).prefix(prefix);
@@ -215,14 +266,26 @@ async fn strong_mode_two_servers_share_one_redis() {
     let b = serve(strong_layer(guard_b, Arc::new(SystemClock))).await;
     let signer = Signer::new(hmac(), Credential::Strong(Some("bservice".into())));
 
-    let req = client().put(format!("http://127.0.0.1:{}/x", a.port())).body("v").build_signed(&signer).unwrap();
+    let req = client()
+        .put(format!("http://127.0.0.1:{}/x", a.port()))
+        .body("v")
+        .build_signed(&signer)
+        .unwrap();
     let mut to_b = req.try_clone().unwrap();
     *to_b.url_mut() = format!("http://127.0.0.1:{}/x", b.port()).parse().unwrap();
     assert_eq!(client().execute(req).await.unwrap().status(), 200);
-    assert_eq!(client().execute(to_b).await.unwrap().status(), 401, "B saw A's nonce in Redis");
+    assert_eq!(
+        client().execute(to_b).await.unwrap().status(),
+        401,
+        "B saw A's nonce in Redis"
+    );
 
     // A fresh request to B passes: B is not refusing everything.
-    let fresh = client().put(format!("http://{b}/x")).body("v").build_signed(&signer).unwrap();
+    let fresh = client()
+        .put(format!("http://{b}/x"))
+        .body("v")
+        .build_signed(&signer)
+        .unwrap();
     assert_eq!(client().execute(fresh).await.unwrap().status(), 200);
 }
 
@@ -238,7 +301,10 @@ async fn strong_mode_fails_closed_when_redis_is_down() {
     let guard = Arc::new(keyauth_core::RedisReplayGuard::new(&options).unwrap());
     let addr = serve(strong_layer(guard, Arc::new(SystemClock))).await;
     let signer = Signer::new(hmac(), Credential::Strong(None));
-    let req = client().get(format!("http://{addr}/a")).build_signed(&signer).unwrap();
+    let req = client()
+        .get(format!("http://{addr}/a"))
+        .build_signed(&signer)
+        .unwrap();
     assert_eq!(client().execute(req).await.unwrap().status(), 503);
 }
 
@@ -251,14 +317,25 @@ async fn works_with_plain_tower_and_full_bodies() {
     let inner = tower::service_fn(|req: http::Request<Full<Bytes>>| async move {
         let who = req.extensions().get::<Authenticated>().cloned();
         let body = req.into_body().collect().await.unwrap().to_bytes();
-        Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from(format!("{who:?}|{}", body.len())))))
+        Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from(format!(
+            "{who:?}|{}",
+            body.len()
+        )))))
     });
     let svc = HmacAuthLayer::new(hmac()).layer(inner);
     let sig = hmac().make_hmac(b"hello").unwrap();
-    let req = http::Request::post("/").header("Signature", sig).body(Full::new(Bytes::from_static(b"hello"))).unwrap();
+    let req = http::Request::post("/")
+        .header("Signature", sig)
+        .body(Full::new(Bytes::from_static(b"hello")))
+        .unwrap();
     let res = svc.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "Some(GlobalKey)|5");
-    let req = http::Request::post("/").body(Full::new(Bytes::from_static(b"hello"))).unwrap();
+    assert_eq!(
+        res.into_body().collect().await.unwrap().to_bytes(),
+        "Some(GlobalKey)|5"
+    );
+    let req = http::Request::post("/")
+        .body(Full::new(Bytes::from_static(b"hello")))
+        .unwrap();
     assert_eq!(svc.oneshot(req).await.unwrap().status(), 403);
 }

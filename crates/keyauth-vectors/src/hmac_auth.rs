@@ -59,7 +59,9 @@ fn kind(e: &Error) -> CaseError {
 }
 
 fn latin1(text: &str) -> Option<Vec<u8>> {
-    text.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
 }
 
 /// Python truthiness of a JSON value.
@@ -84,16 +86,19 @@ struct App {
 
 /// `config` (Flask app.config), `header`, `digestmod`; `legacy` applies 1.1.x defaults
 /// (`HMAC_KEY = ''`, `HMAC_KEYS = {}`).
-fn app(config: Input<'_>, header: Option<&str>, digest: Option<&str>, legacy: bool) -> Result<App, CaseError> {
+fn app(
+    config: Input<'_>,
+    header: Option<&str>,
+    digest: Option<&str>,
+    legacy: bool,
+) -> Result<App, CaseError> {
     let mut b = Hmac::builder();
     let mut bad_global = false;
     match config.opt_str("HMAC_KEY")? {
-        Some(k) => {
-            match Key::latin1(k) {
-                Ok(key) => b = b.key(key),
-                Err(_) => bad_global = true,
-            }
-        }
+        Some(k) => match Key::latin1(k) {
+            Ok(key) => b = b.key(key),
+            Err(_) => bad_global = true,
+        },
         None if legacy => {
             b = b.key(Key::from_bytes(b""));
         }
@@ -104,7 +109,9 @@ fn app(config: Input<'_>, header: Option<&str>, digest: Option<&str>, legacy: bo
         Some(Value::Object(keys)) => {
             let mut services = Vec::new();
             for (name, key) in keys {
-                let key = key.as_str().ok_or_else(|| bad("HMAC_KEYS value not a string"))?;
+                let key = key
+                    .as_str()
+                    .ok_or_else(|| bad("HMAC_KEYS value not a string"))?;
                 match Key::latin1(key) {
                     Ok(k) => services.push((name.clone(), k)),
                     Err(_) => {
@@ -128,11 +135,10 @@ fn app(config: Input<'_>, header: Option<&str>, digest: Option<&str>, legacy: bo
         b = b.digest(Digest::from_name(d).ok_or_else(|| bad("digestmod"))?);
     }
     b = b.disarm(truthy(config.get("HMAC_DISARM")));
-    let error_code = match config.get("HMAC_ERROR_CODE") {
-        None => None,
-        // Not an int (a string, a float): Flask's abort has no exception for it -> 500.
-        Some(v) => Some(v.as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0)),
-    };
+    // Not an int (a string, a float): Flask's abort has no exception for it -> 500.
+    let error_code = config
+        .get("HMAC_ERROR_CODE")
+        .map(|v| v.as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0));
     Ok(App {
         hmac: b.build(),
         bad_global,
@@ -154,7 +160,11 @@ fn only(v: Option<&Value>) -> Result<Option<Only>, CaseError> {
         Some(Value::String(s)) => Ok(Some(Only::Substring(s.clone()))),
         Some(Value::Array(a)) => Ok(Some(Only::names(
             a.iter()
-                .map(|n| n.as_str().map(str::to_owned).ok_or_else(|| bad("only entry")))
+                .map(|n| {
+                    n.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| bad("only entry"))
+                })
                 .collect::<Result<Vec<_>, _>>()?,
         ))),
         Some(_) => Err(bad("only")),
@@ -164,10 +174,16 @@ fn only(v: Option<&Value>) -> Result<Option<Only>, CaseError> {
 fn headers(list: &[Value]) -> Result<Vec<(String, Vec<u8>)>, CaseError> {
     list.iter()
         .map(|pair| {
-            let pair = pair.as_array().filter(|p| p.len() == 2).ok_or_else(|| bad("header pair"))?;
+            let pair = pair
+                .as_array()
+                .filter(|p| p.len() == 2)
+                .ok_or_else(|| bad("header pair"))?;
             let name = pair[0].as_str().ok_or_else(|| bad("header name"))?;
             let value = pair[1].as_str().ok_or_else(|| bad("header value"))?;
-            Ok((name.to_owned(), latin1(value).ok_or_else(|| bad("header value not latin-1"))?))
+            Ok((
+                name.to_owned(),
+                latin1(value).ok_or_else(|| bad("header value not latin-1"))?,
+            ))
         })
         .collect()
 }
@@ -186,7 +202,12 @@ fn header_map(list: &[(String, Vec<u8>)]) -> Result<http::HeaderMap, CaseError> 
 impl App {
     /// Upstream would touch a non-latin-1 key here: the global key whenever it is set, a
     /// service key when the token names that (admitted) service.
-    fn lazy_key_failure(&self, headers: &http::HeaderMap, only: Option<&Only>, service_path: bool) -> Option<Error> {
+    fn lazy_key_failure(
+        &self,
+        headers: &http::HeaderMap,
+        only: Option<&Only>,
+        service_path: bool,
+    ) -> Option<Error> {
         if self.hmac.is_disarmed() {
             return None;
         }
@@ -199,7 +220,8 @@ impl App {
         }
         match hmac_auth::parse_service_token(sig.as_bytes()) {
             Ok(Some(client))
-                if self.bad_services.contains(&client) && only.is_none_or(|o| o.admits(&client)) =>
+                if self.bad_services.contains(&client)
+                    && only.is_none_or(|o| o.admits(&client)) =>
             {
                 Some(Error::KeyNotLatin1)
             }
@@ -217,7 +239,12 @@ impl Scheme for HmacAuth {
         let input = Input(&case.input);
         match case.op.as_str() {
             "make_hmac" => {
-                let app = app(input.obj("config")?, input.opt_str("header")?, input.opt_str("digestmod")?, false)?;
+                let app = app(
+                    input.obj("config")?,
+                    input.opt_str("header")?,
+                    input.opt_str("digestmod")?,
+                    false,
+                )?;
                 let data = data(input)?;
                 let sig = match input.opt_str("key")? {
                     Some(k) if !k.is_empty() => {
@@ -228,22 +255,39 @@ impl Scheme for HmacAuth {
                     _ => app.hmac.make_hmac(&data),
                 }
                 .map_err(|e| kind(&e))?;
-                let mac = Base64::Standard.decode(&sig).map_err(|_| bad("own signature"))?;
+                let mac = Base64::Standard
+                    .decode(&sig)
+                    .map_err(|_| bad("own signature"))?;
                 Ok(json!({"signature": sig, "mac_hex": hex_encode(&mac)}))
             }
             "make_hmac_for" => {
-                let app = app(input.obj("config")?, input.opt_str("header")?, input.opt_str("digestmod")?, false)?;
+                let app = app(
+                    input.obj("config")?,
+                    input.opt_str("header")?,
+                    input.opt_str("digestmod")?,
+                    false,
+                )?;
                 let name = input.str("name")?;
                 if app.bad_services.contains(name) {
                     return Err(CaseError::kind("key_not_latin1"));
                 }
-                let token = app.hmac.make_hmac_for(name, &data(input)?).map_err(|e| kind(&e))?;
-                let plain = Base64::Standard.decode(&token).map_err(|_| bad("own token"))?;
+                let token = app
+                    .hmac
+                    .make_hmac_for(name, &data(input)?)
+                    .map_err(|e| kind(&e))?;
+                let plain = Base64::Standard
+                    .decode(&token)
+                    .map_err(|_| bad("own token"))?;
                 Ok(json!({"signature": token, "plain_hex": hex_encode(&plain)}))
             }
             op @ ("validate_signature" | "validate_service_signature") => {
                 let legacy = op == "validate_service_signature";
-                let app = app(input.obj("config")?, input.opt_str("header")?, input.opt_str("digestmod")?, legacy)?;
+                let app = app(
+                    input.obj("config")?,
+                    input.opt_str("header")?,
+                    input.opt_str("digestmod")?,
+                    legacy,
+                )?;
                 let req = input.obj("request")?;
                 let map = header_map(&headers(req.array("headers")?)?)?;
                 let body = req.opt_hex("body_hex")?.unwrap_or_default();
@@ -290,7 +334,12 @@ impl Scheme for HmacAuth {
                 let lazy = auth
                     .then(|| app.lazy_key_failure(&header_map(&list).ok()?, only.as_ref(), false))
                     .flatten();
-                let wire = raw_request(req.str("method")?, req.str("target")?, &list, &req.hex("body_hex")?);
+                let wire = raw_request(
+                    req.str("method")?,
+                    req.str("target")?,
+                    &list,
+                    &req.hex("body_hex")?,
+                );
                 let status = if lazy.is_some() {
                     500
                 } else {
@@ -330,7 +379,9 @@ fn exchange(layer: Option<HmacAuthLayer>, wire: &[u8]) -> Result<u16, CaseError>
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| bad(format!("bind: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| bad(format!("addr: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| bad(format!("addr: {e}")))?;
         let server = tokio::spawn(async move { axum::serve(listener, router).await });
         let result = tokio::time::timeout(Duration::from_secs(10), send(addr, wire)).await;
         server.abort();
@@ -342,11 +393,17 @@ async fn send(addr: std::net::SocketAddr, wire: &[u8]) -> Result<u16, CaseError>
     let mut stream = tokio::net::TcpStream::connect(addr)
         .await
         .map_err(|e| bad(format!("connect: {e}")))?;
-    stream.write_all(wire).await.map_err(|e| bad(format!("write: {e}")))?;
+    stream
+        .write_all(wire)
+        .await
+        .map_err(|e| bad(format!("write: {e}")))?;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
     while !buf.windows(2).any(|w| w == b"\r\n") && buf.len() < 8192 {
-        let n = stream.read(&mut chunk).await.map_err(|e| bad(format!("read: {e}")))?;
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| bad(format!("read: {e}")))?;
         if n == 0 {
             break;
         }
@@ -359,7 +416,12 @@ async fn send(addr: std::net::SocketAddr, wire: &[u8]) -> Result<u16, CaseError>
         .nth(1)
         .and_then(|c| std::str::from_utf8(c).ok())
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| bad(format!("no status line in {:?}", String::from_utf8_lossy(&buf))))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "no status line in {:?}",
+                String::from_utf8_lossy(&buf)
+            ))
+        })?;
     Ok(code)
 }
 
@@ -416,7 +478,11 @@ impl Scheme for HmacAuthStrong {
                 let only = only(input.get("only"))?;
                 let guard = MemoryReplayGuard::with_clock(1024, Arc::new(FixedClock::new(now)));
                 // `seen`: nonces (key id, nonce) already used before this request.
-                for seen in input.get("seen").and_then(Value::as_array).map_or(&[][..], Vec::as_slice) {
+                for seen in input
+                    .get("seen")
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice)
+                {
                     let seen = Input(seen);
                     let id = hmac_auth::strong::replay_id(seen.str("key_id")?, seen.str("nonce")?);
                     guard
@@ -457,7 +523,10 @@ impl Scheme for HmacAuthStrong {
             "http" => {
                 let hmac = strong_app(input)?;
                 let now = UnixTime::new(input.u64("now")?);
-                let guard = Arc::new(MemoryReplayGuard::with_clock(1024, Arc::new(FixedClock::new(now))));
+                let guard = Arc::new(MemoryReplayGuard::with_clock(
+                    1024,
+                    Arc::new(FixedClock::new(now)),
+                ));
                 let mut layer = HmacAuthLayer::new(hmac).strong(
                     StrongMode::new(guard)
                         .skew(input.u64("skew")?)
@@ -471,7 +540,12 @@ impl Scheme for HmacAuthStrong {
                 for req in input.array("requests")? {
                     let req = Input(req);
                     let list = headers(req.array("headers")?)?;
-                    let wire = raw_request(req.str("method")?, req.str("target")?, &list, &req.hex("body_hex")?);
+                    let wire = raw_request(
+                        req.str("method")?,
+                        req.str("target")?,
+                        &list,
+                        &req.hex("body_hex")?,
+                    );
                     statuses.push(exchange(Some(layer.clone()), &wire)?);
                 }
                 Ok(json!({"statuses": statuses}))
