@@ -329,8 +329,8 @@ impl Hmac {
     /// [`Error::MissingSignature`], [`Error::InvalidSignature`] (also: a service outside
     /// `only`, a token that is not base64 while service keys are configured, no keys at all);
     /// [`Error::UnknownKeyName`] for a well-formed token naming an unknown admitted service
-    /// (upstream answers 500 there); [`Error::NoKey`] / [`Error::NameNotLatin1`] for service
-    /// keys that cannot be used.
+    /// (upstream answers 500 there); [`Error::NoKey`] when the named service's key is empty
+    /// and there is no global key.
     pub fn validate_signature<B: AsRef<[u8]>>(
         &self,
         request: &http::Request<B>,
@@ -377,8 +377,13 @@ impl Hmac {
             None => None,
         };
         if let Some(client) = client.filter(|c| only.is_none_or(|o| o.admits(c))) {
-            let token = self.make_hmac_for(&client, data)?;
-            service = Some((client, token));
+            match self.make_hmac_for(&client, data) {
+                Ok(token) => service = Some((client, token)),
+                // Upstream's `except ValueError: pass` also swallows the UnicodeEncodeError of
+                // a name that is not latin-1: no candidate. Every other error escapes.
+                Err(Error::NameNotLatin1) => {}
+                Err(e) => return Err(e),
+            }
         }
         // Compare against every candidate, without stopping at the first match.
         let global_ok = global
@@ -600,6 +605,23 @@ mod tests {
             h.validate_signature(&json, None),
             Err(Error::InvalidSignature)
         );
+    }
+
+    #[test]
+    fn service_names_above_latin1_give_no_candidate() {
+        // The token's name decodes as UTF-8 "€", which is configured, but cannot be encoded
+        // latin-1 to rebuild the token: upstream swallows that (ValueError) -> invalid.
+        let h = Hmac::builder()
+            .key(Key::latin1("g").unwrap())
+            .service("€", Key::latin1("k").unwrap())
+            .build();
+        let token = STANDARD.encode("€:AAAA");
+        let r = req(&[("Signature", &token)], b"");
+        assert_eq!(h.validate_signature(&r, None), Err(Error::InvalidSignature));
+        assert_eq!(h.make_hmac_for("€", b""), Err(Error::NameNotLatin1));
+        // The global key still validates on the same configuration.
+        let r = req(&[("Signature", &h.make_hmac(b"").unwrap())], b"");
+        assert_eq!(h.validate_signature(&r, None), Ok(Authenticated::GlobalKey));
     }
 
     #[test]

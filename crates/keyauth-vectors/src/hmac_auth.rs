@@ -81,6 +81,7 @@ struct App {
     hmac: Hmac,
     bad_global: bool,
     bad_services: BTreeSet<String>,
+    empty_services: BTreeSet<String>,
     error_code: Option<u16>,
 }
 
@@ -105,6 +106,7 @@ fn app(
         None => {}
     }
     let mut bad_services = BTreeSet::new();
+    let mut empty_services = BTreeSet::new();
     match config.get("HMAC_KEYS") {
         Some(Value::Object(keys)) => {
             let mut services = Vec::new();
@@ -112,13 +114,22 @@ fn app(
                 let key = key
                     .as_str()
                     .ok_or_else(|| bad("HMAC_KEYS value not a string"))?;
+                if key.is_empty() {
+                    // Upstream falls back to HMAC_KEY for it: unusable when that one is.
+                    empty_services.insert(name.clone());
+                }
                 match Key::latin1(key) {
                     Ok(k) => services.push((name.clone(), k)),
                     Err(_) => {
                         bad_services.insert(name.clone());
                         // Present (so the name is known), but never used: the runner reports
                         // key_not_latin1 before the crate would sign with it.
-                        services.push((name.clone(), Key::from_bytes(b"unused")));
+                        services.push((
+                            name.clone(),
+                            Key::from_bytes(
+                                b"placeholder for a key upstream cannot encode: never matches",
+                            ),
+                        ));
                     }
                 }
             }
@@ -143,6 +154,7 @@ fn app(
         hmac: b.build(),
         bad_global,
         bad_services,
+        empty_services,
         error_code,
     })
 }
@@ -200,28 +212,32 @@ fn header_map(list: &[(String, Vec<u8>)]) -> Result<http::HeaderMap, CaseError> 
 }
 
 impl App {
-    /// Upstream would touch a non-latin-1 key here: the global key whenever it is set, a
-    /// service key when the token names that (admitted) service.
+    /// Upstream would fail encoding this service's key (its own, or HMAC_KEY it falls back to).
+    fn service_key_is_bad(&self, name: &str) -> bool {
+        self.bad_services.contains(name) || (self.bad_global && self.empty_services.contains(name))
+    }
+
+    /// Upstream would fail on a non-latin-1 key here. 1.2.1 `validate_signature` computes the
+    /// global-key candidate first, outside any `try` (-> error, HTTP 500), while a service
+    /// key's `UnicodeEncodeError` is a `ValueError` its `except ValueError: pass` swallows
+    /// (no candidate; the runner's placeholder key gives the same "no match"). The 1.1.x
+    /// `validate_service_signature` (`legacy`) swallows nothing.
     fn lazy_key_failure(
         &self,
         headers: &http::HeaderMap,
         only: Option<&Only>,
-        service_path: bool,
+        legacy: bool,
     ) -> Option<Error> {
         if self.hmac.is_disarmed() {
             return None;
         }
         let sig = headers.get(self.hmac.header())?;
-        if self.bad_global && !service_path {
-            return Some(Error::KeyNotLatin1);
-        }
-        if self.bad_services.is_empty() {
-            return None;
+        if !legacy {
+            return self.bad_global.then_some(Error::KeyNotLatin1);
         }
         match hmac_auth::parse_service_token(sig.as_bytes()) {
             Ok(Some(client))
-                if self.bad_services.contains(&client)
-                    && only.is_none_or(|o| o.admits(&client)) =>
+                if self.service_key_is_bad(&client) && only.is_none_or(|o| o.admits(&client)) =>
             {
                 Some(Error::KeyNotLatin1)
             }
@@ -268,7 +284,7 @@ impl Scheme for HmacAuth {
                     false,
                 )?;
                 let name = input.str("name")?;
-                if app.bad_services.contains(name) {
+                if app.service_key_is_bad(name) {
                     return Err(CaseError::kind("key_not_latin1"));
                 }
                 let token = app
@@ -552,5 +568,79 @@ impl Scheme for HmacAuthStrong {
             }
             other => Err(CaseError::Unsupported(other.into())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(op: &str, input: Value) -> CaseResult {
+        let case: Case = serde_json::from_value(json!({
+            "name": "t", "op": op, "input": input, "expect": {}
+        }))
+        .unwrap();
+        HmacAuth.run(&case)
+    }
+
+    /// Upstream reads keys lazily; the runner reports the failure where upstream would hit it.
+    #[test]
+    fn non_latin1_keys_fail_only_where_upstream_uses_them() {
+        let bad_global = json!({"HMAC_KEY": "k\u{20ac}y", "HMAC_KEYS": {"a": "akey", "e": ""}});
+        // An explicit key argument wins over the unusable HMAC_KEY.
+        let ok = run(
+            "make_hmac",
+            json!({"config": bad_global, "key": "x", "data": "d"}),
+        )
+        .unwrap();
+        assert_eq!(ok["mac_hex"].as_str().unwrap().len(), 64);
+        // An empty argument falls back to it.
+        assert_eq!(
+            run("make_hmac", json!({"config": bad_global, "key": ""})),
+            Err(CaseError::kind("key_not_latin1"))
+        );
+        // A service with its own key signs; one with '' falls back to the bad HMAC_KEY.
+        assert!(run("make_hmac_for", json!({"config": bad_global, "name": "a"})).is_ok());
+        assert_eq!(
+            run("make_hmac_for", json!({"config": bad_global, "name": "e"})),
+            Err(CaseError::kind("key_not_latin1"))
+        );
+        // Checking touches HMAC_KEY as soon as a header is there; not before.
+        let req = |headers: Value| json!({"config": bad_global, "request": {"method": "GET", "path": "/", "headers": headers, "body_hex": ""}});
+        assert_eq!(
+            run("validate_signature", req(json!([]))),
+            Err(CaseError::kind("missing_signature"))
+        );
+        assert_eq!(
+            run("validate_signature", req(json!([["Signature", "x"]]))),
+            Err(CaseError::kind("key_not_latin1"))
+        );
+        let http = json!({
+            "app": {"config": bad_global}, "route": {"auth": true},
+            "request": {"method": "GET", "target": "/", "headers": [["Host", "127.0.0.1"], ["Signature", "x"], ["Connection", "close"]], "body_hex": ""}
+        });
+        assert_eq!(run("http", http).unwrap(), json!({"status": 500}));
+    }
+
+    /// 1.2.1 swallows a service key's UnicodeEncodeError (a ValueError): no candidate.
+    #[test]
+    fn bad_service_key_is_no_candidate_when_checking() {
+        let config = json!({"HMAC_KEYS": {"s": "k\u{20ac}"}});
+        let token = Base64::Standard.encode(b"s:AAAA");
+        let input = json!({"config": config, "request": {"method": "GET", "path": "/",
+            "headers": [["Signature", token]], "body_hex": ""}});
+        assert_eq!(run("validate_signature", input), Err(CaseError::kind("invalid_signature")));
+        assert_eq!(
+            run("make_hmac_for", json!({"config": config, "name": "s"})),
+            Err(CaseError::kind("key_not_latin1"))
+        );
+    }
+
+    #[test]
+    fn unknown_ops_are_unsupported() {
+        assert!(matches!(
+            run("nope", json!({})),
+            Err(CaseError::Unsupported(_))
+        ));
     }
 }
