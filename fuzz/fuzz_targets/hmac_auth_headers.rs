@@ -29,7 +29,15 @@ fuzz_target!(|data: &[u8]| {
             };
             assert_eq!(expected.as_deref().map(str::as_bytes), Some(data));
         }
-        let _ = hmac.check_strong(&http::Method::GET, "/", &headers, b"", None, UnixTime::new(0), 300);
+        let _ = hmac.check_strong(
+            &http::Method::GET,
+            "/",
+            &headers,
+            b"",
+            None,
+            UnixTime::new(0),
+            300,
+        );
     }
 
     if let Ok(sig) = StrongSignature::parse(data) {
@@ -42,7 +50,10 @@ fuzz_target!(|data: &[u8]| {
             sig.nonce(),
         ) {
             let back = StrongSignature::parse(header.as_bytes()).ok();
-            assert_eq!(back.as_ref().map(StrongSignature::key_id), Some(sig.key_id()));
+            assert_eq!(
+                back.as_ref().map(StrongSignature::key_id),
+                Some(sig.key_id())
+            );
             assert_eq!(back.as_ref().map(StrongSignature::nonce), Some(sig.nonce()));
         }
     }

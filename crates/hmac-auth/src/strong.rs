@@ -10,7 +10,7 @@
 //!
 //! The server checks the MAC in constant time first, then that the timestamp is within the
 //! allowed skew of its clock, then that the nonce is fresh through a
-//! [`ReplayGuard`](keyauth_core::ReplayGuard) (memory or Redis). See `docs/hmac-auth.md`.
+//! [`ReplayGuard`] (memory or Redis). See `docs/hmac-auth.md`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

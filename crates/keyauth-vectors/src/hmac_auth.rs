@@ -629,7 +629,10 @@ mod tests {
         let token = Base64::Standard.encode(b"s:AAAA");
         let input = json!({"config": config, "request": {"method": "GET", "path": "/",
             "headers": [["Signature", token]], "body_hex": ""}});
-        assert_eq!(run("validate_signature", input), Err(CaseError::kind("invalid_signature")));
+        assert_eq!(
+            run("validate_signature", input),
+            Err(CaseError::kind("invalid_signature"))
+        );
         assert_eq!(
             run("make_hmac_for", json!({"config": config, "name": "s"})),
             Err(CaseError::kind("key_not_latin1"))
