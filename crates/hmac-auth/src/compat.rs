@@ -368,8 +368,11 @@ impl Hmac {
         let signature = header_bytes(headers, &self.inner.header).ok_or(Error::MissingSignature)?;
         let data = signed_message(headers, body);
 
-        let global = self.inner.key.as_ref().map(|key| self.sig(key, data));
-        let mut service: Option<(String, String)> = None;
+        // Upstream builds the global candidate first, then the service one, and raises any
+        // error of the service path before comparing. The global key cannot fail here (keys
+        // are checked when configured), so it is computed only when needed: a service token
+        // costs one HMAC, not two. Comparisons are constant time.
+        //
         // The service path runs only with HMAC_KEYS configured; `?` on the parse is
         // upstream's bad-padding InvalidSignature, raised even if the global key would match.
         let client = match self.inner.keys {
@@ -378,28 +381,21 @@ impl Hmac {
         };
         if let Some(client) = client.filter(|c| only.is_none_or(|o| o.admits(c))) {
             match self.make_hmac_for(&client, data) {
-                Ok(token) => service = Some((client, token)),
+                Ok(token) if ct_eq(token.as_bytes(), &signature) => {
+                    return Ok(Authenticated::Service(client));
+                }
+                Ok(_) => {}
                 // Upstream's `except ValueError: pass` also swallows the UnicodeEncodeError of
                 // a name that is not latin-1: no candidate. Every other error escapes.
                 Err(Error::NameNotLatin1) => {}
                 Err(e) => return Err(e),
             }
         }
-        // Compare against every candidate, without stopping at the first match.
-        let global_ok = global
-            .as_ref()
-            .is_some_and(|g| ct_eq(g.as_bytes(), &signature));
-        let service_ok = service
-            .as_ref()
-            .is_some_and(|(_, t)| ct_eq(t.as_bytes(), &signature));
-        if global_ok {
-            Ok(Authenticated::GlobalKey)
-        } else if service_ok {
-            Ok(Authenticated::Service(
-                service.map(|(n, _)| n).unwrap_or_default(),
-            ))
-        } else {
-            Err(Error::InvalidSignature)
+        match &self.inner.key {
+            Some(key) if ct_eq(self.sig(key, data).as_bytes(), &signature) => {
+                Ok(Authenticated::GlobalKey)
+            }
+            _ => Err(Error::InvalidSignature),
         }
     }
 
