@@ -813,6 +813,18 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_keys() {
+        let h = services();
+        let text = format!("{h:?}");
+        assert!(!text.contains("s3cr3tk3y") && !text.contains("akey"), "{text}");
+        assert!(text.contains("[redacted]") && text.contains("aservice"), "{text}");
+        assert_eq!(
+            format!("{:?}", Key::latin1("akey").unwrap()),
+            "Key(Secret([redacted]))"
+        );
+    }
+
+    #[test]
     fn only_as_python_string_is_a_substring_test() {
         let only = Only::Substring("xxbserviceyy".into());
         assert!(only.admits("bservice"));
