@@ -2,6 +2,7 @@
 //! hmac-auth header and token parsing: any header bytes give a typed answer, never a panic.
 //! - Flask-HMAC service tokens: `parse_service_token`, then full `validate_headers` with keys
 //!   and an `only` list; a value that validates must be exactly a token the config makes.
+//! - `Content-Type` parameter parsing (Werkzeug's form detection): any value, no panic.
 //! - Strong-mode headers: `StrongSignature::parse`, then `check_strong`; whatever parses
 //!   re-signs (with its own key id, time and nonce) to a header that parses back the same.
 
@@ -20,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(value) = http::HeaderValue::from_bytes(data) {
         let mut headers = http::HeaderMap::new();
         headers.insert("signature", value.clone());
-        headers.insert("hmac-strong", value);
+        headers.insert("hmac-strong", value.clone());
+        let mut typed = http::HeaderMap::new();
+        typed.insert(http::header::CONTENT_TYPE, value);
+        let signed = hmac_auth::signed_message(&typed, b"body");
+        assert!(signed.is_empty() || signed == b"body");
         let only = Only::names(["aservice"]);
         if let Ok(who) = hmac.validate_headers(&headers, b"body", Some(&only)) {
             let expected = match who.service() {
