@@ -467,7 +467,7 @@ pub(crate) fn header_bytes<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Opt
 /// (as in Werkzeug's and gunicorn's WSGI environ).
 #[must_use]
 pub fn signed_message<'b>(headers: &HeaderMap, body: &'b [u8]) -> &'b [u8] {
-    match headers.get_all(CONTENT_TYPE).iter().last() {
+    match headers.get_all(CONTENT_TYPE).iter().next_back() {
         Some(ct) if form_consumes_body(ct.as_bytes()) => &[],
         _ => body,
     }
@@ -594,7 +594,7 @@ fn options(mut rest: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
                 value = percent_decode(&value);
             }
         }
-        if value.len() >= 1 && value.first() == Some(&b'"') && value.last() == Some(&b'"') {
+        if value.first() == Some(&b'"') && value.last() == Some(&b'"') {
             let inner = if value.len() >= 2 {
                 &value[1..value.len() - 1]
             } else {
@@ -634,15 +634,12 @@ fn percent_decode(v: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     while i < v.len() {
-        if v[i] == b'%' {
-            if let (Some(h), Some(l)) = (
-                v.get(i + 1).and_then(|&b| hex(b)),
-                v.get(i + 2).and_then(|&b| hex(b)),
-            ) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
+        let hi = v.get(i + 1).and_then(|&b| hex(b));
+        let lo = v.get(i + 2).and_then(|&b| hex(b));
+        if let (b'%', Some(h), Some(l)) = (v[i], hi, lo) {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
         out.push(v[i]);
         i += 1;
@@ -816,8 +813,14 @@ mod tests {
     fn debug_never_shows_keys() {
         let h = services();
         let text = format!("{h:?}");
-        assert!(!text.contains("s3cr3tk3y") && !text.contains("akey"), "{text}");
-        assert!(text.contains("[redacted]") && text.contains("aservice"), "{text}");
+        assert!(
+            !text.contains("s3cr3tk3y") && !text.contains("akey"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[redacted]") && text.contains("aservice"),
+            "{text}"
+        );
         assert_eq!(
             format!("{:?}", Key::latin1("akey").unwrap()),
             "Key(Secret([redacted]))"
