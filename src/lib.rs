@@ -11,6 +11,7 @@
 //! | `authkey` | [`authkey`] (`authkey`) | MTProto auth keys (mtpylon), `AuthKeyManager` on memory/Redis, MTProto 2.0 message crypto |
 //! | `psono` | `psono` (`psono-client`) | Psono API keys: signed login, NaCl sessions, datastores, shares, secrets |
 //! | `ninchat` | `ninchat` (`ninchat-master`) | Ninchat master-key signatures and secure metadata, with a verifier |
+//! | `hmac` | `hmac_auth` (`hmac-auth`) | Flask-HMAC request signing (flaskhmac 1.2.1), tower layer, strong mode |
 //!
 //! ```
 //! use keyauth::core::{Base64, Secret};
@@ -25,6 +26,8 @@ pub use keyauth_core as core;
 // @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
 #[cfg(feature = "authkey")]
 pub use authkey;
+#[cfg(feature = "hmac")]
+pub use hmac_auth;
 #[cfg(feature = "ninchat")]
 pub use ninchat_master as ninchat;
 #[cfg(feature = "psono")]

@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 #[cfg(feature = "authkey")]
 mod authkey;
 mod core_scheme;
+#[cfg(feature = "hmac")]
+mod hmac_auth;
 pub mod input;
 #[cfg(feature = "ninchat")]
 mod ninchat;
@@ -105,6 +107,8 @@ pub fn schemes() -> Vec<Box<dyn Scheme>> {
     v.push(Box::new(psono::Psono));
     #[cfg(feature = "ninchat")]
     v.push(Box::new(ninchat::Ninchat));
+    #[cfg(feature = "hmac")]
+    v.extend(hmac_auth::schemes());
     v
 }
 

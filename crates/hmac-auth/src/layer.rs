@@ -1,0 +1,399 @@
+//! The server side: a tower [`Layer`](tower_layer::Layer) doing what `@hmac.auth()` does.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use keyauth_core::{Clock, ReplayGuard, SystemClock};
+
+use crate::strong::{DEFAULT_SKEW, signed_target};
+use crate::{DEFAULT_ERROR_CODE, Error, Hmac, Only};
+
+/// The default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Strong-mode settings for the layer: the replay guard, the allowed skew and the clock.
+#[derive(Clone, Debug)]
+pub struct StrongMode {
+    guard: Arc<dyn ReplayGuard>,
+    skew: u64,
+    clock: Arc<dyn Clock>,
+}
+
+impl StrongMode {
+    /// Strong mode remembering nonces in `guard` (a
+    /// [`MemoryReplayGuard`](keyauth_core::MemoryReplayGuard) for one process, a
+    /// `RedisReplayGuard` for several), 300 s skew, system clock.
+    #[must_use]
+    pub fn new(guard: Arc<dyn ReplayGuard>) -> Self {
+        Self {
+            guard,
+            skew: DEFAULT_SKEW,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The allowed difference between a request's timestamp and the server clock, seconds.
+    #[must_use]
+    pub fn skew(mut self, secs: u64) -> Self {
+        self.skew = secs;
+        self
+    }
+
+    /// The server clock (a `FixedClock` in tests).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+/// Why the layer refused a request, given to the error hook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    status: StatusCode,
+    error: Error,
+}
+
+impl Rejection {
+    /// The status the layer chose.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What failed.
+    #[must_use]
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// The default response: the status, `text/plain` with its reason phrase, and for strong
+    /// mode's 401 a `WWW-Authenticate: Hmac-Strong` header.
+    #[must_use]
+    pub fn default_response(&self) -> Response<Bytes> {
+        let mut res = Response::new(Bytes::from_static(
+            self.status.canonical_reason().unwrap_or("error").as_bytes(),
+        ));
+        *res.status_mut() = self.status;
+        res.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Hmac-Strong"));
+        }
+        res
+    }
+}
+
+type ErrorHook = Arc<dyn Fn(&Rejection) -> Response<Bytes> + Send + Sync>;
+
+struct Config {
+    hmac: Hmac,
+    only: Option<Only>,
+    limit: usize,
+    error_status: StatusCode,
+    strong: Option<StrongMode>,
+    on_error: Option<ErrorHook>,
+}
+
+/// The status Flask's `abort(code)` produces: the code when Werkzeug has an exception for it,
+/// otherwise 500 (`LookupError`).
+#[must_use]
+pub fn werkzeug_abort_status(code: u16) -> StatusCode {
+    const MAPPED: [u16; 31] = [
+        400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421,
+        422, 423, 424, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
+    ];
+    if MAPPED.contains(&code) {
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+impl Config {
+    fn status_for(&self, error: &Error) -> StatusCode {
+        match error {
+            Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::BodyRead => StatusCode::BAD_REQUEST,
+            Error::ReplayGuardUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::MissingSignature
+            | Error::InvalidSignature
+            | Error::MalformedHeader
+            | Error::UnknownKeyName
+            | Error::StaleTimestamp
+            | Error::Replayed
+                if self.strong.is_some() =>
+            {
+                StatusCode::UNAUTHORIZED
+            }
+            // What `auth()` catches and hands to `abort()`.
+            Error::MissingSignature | Error::InvalidSignature => self.error_status,
+            // Everything else escapes the decorator upstream: a 500.
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn reject<RB: From<Bytes>>(&self, error: Error) -> Response<RB> {
+        let rejection = Rejection {
+            status: self.status_for(&error),
+            error,
+        };
+        let res = match &self.on_error {
+            Some(hook) => hook(&rejection),
+            None => rejection.default_response(),
+        };
+        res.map(RB::from)
+    }
+}
+
+/// Verifies requests as `@hmac.auth()` / `@hmac.auth(only=[...])` does (or in strong mode).
+///
+/// The body is buffered up to a limit (default 1 MiB; above it `413`, also for chunked bodies
+/// without `Content-Length`), checked, and passed on intact with an
+/// [`Authenticated`](crate::Authenticated) request extension. Failures answer upstream's
+/// status: `HMAC_ERROR_CODE` (default 403) for a missing or wrong signature, 500 for what
+/// upstream lets escape (unknown service name...). In strong mode failures are 401 and an
+/// unreachable replay guard 503. [`HmacAuthLayer::on_error`] shapes the response.
+///
+/// ```
+/// use hmac_auth::{Hmac, HmacAuthLayer, Key, Only};
+/// let hmac = Hmac::builder()
+///     .key(Key::latin1("s3cr3tk3y")?)
+///     .service("aservice", Key::latin1("akey")?)
+///     .build();
+/// let layer = HmacAuthLayer::new(hmac)
+///     .only(Only::names(["aservice"]))
+///     .body_limit(64 * 1024)
+///     .error_code(401);
+/// # drop(layer);
+/// # Ok::<(), hmac_auth::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct HmacAuthLayer {
+    config: Arc<Config>,
+}
+
+impl core::fmt::Debug for HmacAuthLayer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HmacAuthLayer")
+            .field("hmac", &self.config.hmac)
+            .field("only", &self.config.only)
+            .field("limit", &self.config.limit)
+            .field("error_status", &self.config.error_status)
+            .field("strong", &self.config.strong)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HmacAuthLayer {
+    /// Flask-HMAC compatible checking with `hmac`'s keys, no `only`, 1 MiB limit, status 403.
+    #[must_use]
+    pub fn new(hmac: Hmac) -> Self {
+        Self {
+            config: Arc::new(Config {
+                hmac,
+                only: None,
+                limit: DEFAULT_BODY_LIMIT,
+                error_status: werkzeug_abort_status(DEFAULT_ERROR_CODE),
+                strong: None,
+                on_error: None,
+            }),
+        }
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        if let Some(config) = Arc::get_mut(&mut self.config) {
+            f(config);
+            self
+        } else {
+            let c = &self.config;
+            let mut config = Config {
+                hmac: c.hmac.clone(),
+                only: c.only.clone(),
+                limit: c.limit,
+                error_status: c.error_status,
+                strong: c.strong.clone(),
+                on_error: c.on_error.clone(),
+            };
+            f(&mut config);
+            Self {
+                config: Arc::new(config),
+            }
+        }
+    }
+
+    /// Admit only these services (`@hmac.auth(only=...)`); the global key still passes.
+    #[must_use]
+    pub fn only(self, only: Only) -> Self {
+        self.edit(|c| c.only = Some(only))
+    }
+
+    /// The largest body buffered and checked; larger ones get `413`.
+    #[must_use]
+    pub fn body_limit(self, bytes: usize) -> Self {
+        self.edit(|c| c.limit = bytes)
+    }
+
+    /// `HMAC_ERROR_CODE`: the status for a missing or invalid signature. As with Flask's
+    /// `abort`, a code Werkzeug has no exception for (200, 302, 999) becomes 500.
+    #[must_use]
+    pub fn error_code(self, code: u16) -> Self {
+        self.edit(|c| c.error_status = werkzeug_abort_status(code))
+    }
+
+    /// Switches to strong mode (not wire-compatible with Flask-HMAC).
+    #[must_use]
+    pub fn strong(self, strong: StrongMode) -> Self {
+        self.edit(|c| c.strong = Some(strong))
+    }
+
+    /// Shapes error responses (upstream: overriding `abort()`).
+    #[must_use]
+    pub fn on_error<F>(self, hook: F) -> Self
+    where
+        F: Fn(&Rejection) -> Response<Bytes> + Send + Sync + 'static,
+    {
+        self.edit(|c| c.on_error = Some(Arc::new(hook)))
+    }
+}
+
+impl<S> tower_layer::Layer<S> for HmacAuthLayer {
+    type Service = HmacAuth<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        HmacAuth {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// The service [`HmacAuthLayer`] wraps around an inner service.
+#[derive(Clone)]
+pub struct HmacAuth<S> {
+    inner: S,
+    config: Arc<Config>,
+}
+
+impl<S: core::fmt::Debug> core::fmt::Debug for HmacAuth<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HmacAuth")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+async fn buffer<B>(headers: &http::HeaderMap, body: B, limit: usize) -> Result<Bytes, Error>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Error::BodyTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(Error::BodyTooLarge { limit })
+        }
+        Err(_) => Err(Error::BodyRead),
+    }
+}
+
+impl Config {
+    async fn verify(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<crate::Authenticated, Error> {
+        match &self.strong {
+            None => self.hmac.validate_parts(parts, body, self.only.as_ref()),
+            Some(strong) => {
+                self.hmac
+                    .verify_strong(
+                        &parts.method,
+                        signed_target(&parts.uri),
+                        &parts.headers,
+                        body,
+                        self.only.as_ref(),
+                        strong.clock.now(),
+                        strong.skew,
+                        strong.guard.as_ref(),
+                    )
+                    .await
+            }
+        }
+    }
+}
+
+impl<S, B, RB> tower_service::Service<Request<B>> for HmacAuth<S>
+where
+    S: tower_service::Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Body + From<Bytes> + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    RB: From<Bytes> + Send + 'static,
+{
+    type Response = Response<RB>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<RB>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        // The clone that was driven to readiness serves this call (tower's usual dance).
+        let clone = self.inner.clone();
+        let mut inner = core::mem::replace(&mut self.inner, clone);
+        let config = self.config.clone();
+        Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            let bytes = match buffer(&parts.headers, body, config.limit).await {
+                Ok(b) => b,
+                Err(e) => return Ok(config.reject(e)),
+            };
+            match config.verify(&parts, &bytes).await {
+                Ok(who) => {
+                    parts.extensions.insert(who);
+                    inner.call(Request::from_parts(parts, B::from(bytes))).await
+                }
+                Err(e) => Ok(config.reject(e)),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abort_status_follows_werkzeug() {
+        assert_eq!(werkzeug_abort_status(403), StatusCode::FORBIDDEN);
+        assert_eq!(werkzeug_abort_status(418), StatusCode::IM_A_TEAPOT);
+        assert_eq!(werkzeug_abort_status(401), StatusCode::UNAUTHORIZED);
+        for code in [0, 200, 302, 402, 999] {
+            assert_eq!(
+                werkzeug_abort_status(code),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{code}"
+            );
+        }
+    }
+}

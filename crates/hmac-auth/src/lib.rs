@@ -1,0 +1,44 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+mod client;
+mod compat;
+mod digest;
+mod error;
+#[cfg(feature = "tower")]
+mod layer;
+pub mod strong;
+
+#[cfg(feature = "reqwest")]
+pub use client::RequestBuilderExt;
+pub use client::{Credential, Signer};
+pub use compat::{
+    Authenticated, DEFAULT_ERROR_CODE, DEFAULT_HEADER, Hmac, HmacBuilder, Only, signed_message,
+};
+pub use digest::{Digest, Key};
+pub use error::Error;
+#[cfg(feature = "tower")]
+pub use layer::{
+    DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, Rejection, StrongMode, werkzeug_abort_status,
+};
+pub use strong::{StrongClaims, StrongSignature};
+
+/// Parses a signature header value as a Flask-HMAC service token and returns the service name
+/// it claims, as upstream's `validate_signature` does before any MAC check (lenient URL-safe
+/// base64, UTF-8, exactly one `:`). `Ok(None)`: not a service token.
+///
+/// ```
+/// assert_eq!(
+///     hmac_auth::parse_service_token(b"YXNlcnZpY2U6UVM5YXVCbUp3aVFKWExrYU5UcDNJbWJ0eVdWZDloTEt6c2NyRHUyenVlcz0=")?,
+///     Some("aservice".to_owned())
+/// );
+/// assert_eq!(hmac_auth::parse_service_token(b"abc"), Err(hmac_auth::Error::InvalidSignature));
+/// # Ok::<(), hmac_auth::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidSignature`] when the base64 padding is wrong (upstream's `binascii.Error`).
+pub fn parse_service_token(value: &[u8]) -> Result<Option<String>, Error> {
+    compat::token_client(value)
+}
