@@ -37,6 +37,7 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(async move { axum::serve(listener, app).await });
+    keyauth_testkit::reqwest_ready();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .pool_max_idle_per_host(BATCH)

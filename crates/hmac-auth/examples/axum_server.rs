@@ -54,6 +54,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(async move { axum::serve(listener, app).await });
     println!("listening on http://{addr}");
 
+    // Only needed when reqwest is built with `rustls-no-provider` (it is when psono-client is
+    // in the same build): give rustls a process-wide crypto provider before building clients.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let send = |req: reqwest::Request| {
         let client = client.clone();

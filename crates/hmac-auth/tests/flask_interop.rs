@@ -45,6 +45,7 @@ async fn interop_with_real_flask_hmac() {
         .strip_prefix("URL ")
         .unwrap()
         .to_owned();
+    keyauth_testkit::reqwest_ready();
     let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -37,6 +37,7 @@ async fn serve(layer: HmacAuthLayer) -> SocketAddr {
 }
 
 fn client() -> reqwest::Client {
+    keyauth_testkit::reqwest_ready();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

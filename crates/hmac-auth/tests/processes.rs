@@ -80,6 +80,7 @@ async fn two_server_processes_share_nonces_through_redis() {
     let (a, b) = (spawn(&url, &prefix), spawn(&url, &prefix));
     assert_ne!(a.0.id(), b.0.id());
 
+    keyauth_testkit::reqwest_ready();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

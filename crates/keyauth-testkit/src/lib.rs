@@ -20,6 +20,18 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Makes `reqwest::Client::builder().build()` work in every feature combination.
+///
+/// psono-client builds reqwest with `rustls-no-provider` and hands it a ring-based TLS config
+/// of its own. Cargo unifies features, so in a build that also contains psono-client (the
+/// workspace with `--all-features`, or an application using both) any *other* reqwest client
+/// would panic at `build()` for want of a process-wide rustls provider. Tests call this first;
+/// applications in that situation install one the same way.
+pub fn reqwest_ready() {
+    // Err means a provider is installed already, which is all we need.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The shared Redis URL from `KEYAUTH_REDIS_URL`.
 ///
 /// Returns `None` (after printing why) when it is not set and `CI` is not set either, so a
