@@ -1,0 +1,126 @@
+//! `keyauth`: every keyauth scheme from the shell.
+//!
+//! One subcommand per scheme (`ninchat`, `hmac`, `authkey`, `psono`), plus `vectors` (the
+//! conformance run of `cargo xtask vectors`) and `completions`. Every command takes `--json`.
+//!
+//! Exit codes: 0 ok, 1 a check failed (bad signature, expired, replayed, wrong key),
+//! 2 usage or input error, 3 network or server error.
+
+mod authkey_cmd;
+mod exit;
+mod hmac_cmd;
+mod input;
+mod ninchat_cmd;
+mod output;
+mod psono_cmd;
+mod vectors_cmd;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::exit::{CliError, Exit};
+use crate::output::Output;
+
+const EXAMPLES: &str = "\
+Examples:
+  # A Ninchat create_session signature valid for one hour (secret from the environment):
+  NINCHAT_MASTER_KEY_SECRET=... keyauth ninchat sign create-session --key-id 22nlihvg --expire 1h
+
+  # The Flask-HMAC `Signature` header value of a request body:
+  echo -n '{}' | keyauth hmac sign --key-file hmac.key
+
+  # What an MTProto auth key's ids are:
+  keyauth authkey inspect --key-file auth_key.bin
+
+  # A field of a Psono secret, with psonoci's PSONO_CI_* variables set:
+  keyauth psono secret get 9f2e... password
+
+Exit codes: 0 ok, 1 check failed, 2 usage or input error, 3 network or server error.
+Add --json to any command for one JSON document on stdout (errors included).";
+
+/// Sign, verify, inspect and fetch with every keyauth scheme.
+#[derive(Debug, Parser)]
+#[command(name = "keyauth", version, after_help = EXAMPLES)]
+struct Cli {
+    /// Print one JSON document on stdout (errors too: {"error": {...}}).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ninchat master-key signatures and secure metadata.
+    Ninchat(ninchat_cmd::Args),
+    /// Flask-HMAC request signatures: sign, verify, send a signed request.
+    Hmac(hmac_cmd::Args),
+    /// MTProto auth keys: inspect, encrypt and decrypt MTProto 2.0 packets.
+    Authkey(authkey_cmd::Args),
+    /// Psono secrets with an API key (psonoci's settings).
+    Psono(psono_cmd::Args),
+    /// Run conformance vectors: the built-in copies, or every *.json in DIR.
+    Vectors(vectors_cmd::Args),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  keyauth completions bash > /etc/bash_completion.d/keyauth")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
+            // clap prints help and version to stdout, usage errors to stderr.
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let out = Output::new(cli.json);
+    let result = match cli.command {
+        Command::Ninchat(args) => ninchat_cmd::run(args, &out),
+        Command::Hmac(args) => hmac_cmd::run(args, &out),
+        Command::Authkey(args) => authkey_cmd::run(args, &out),
+        Command::Psono(args) => psono_cmd::run(args, &out),
+        Command::Vectors(args) => vectors_cmd::run(&args, &out),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "keyauth",
+                &mut std::io::stdout(),
+            );
+            Ok(Exit::Ok)
+        }
+    };
+    match result {
+        Ok(code) => code.into(),
+        Err(e) => {
+            out.error(&e);
+            e.exit.into()
+        }
+    }
+}
+
+/// Runs a future on a fresh single-threaded runtime (network commands only).
+pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(Exit::Network, "runtime", format!("cannot start: {e}")))?;
+    Ok(rt.block_on(future))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
