@@ -73,11 +73,22 @@ enum Command {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
-            // clap prints help and version to stdout, usage errors to stderr.
+        // Help and version go to stdout as clap writes them.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return code.into();
+            return Exit::Ok.into();
+        }
+        // Usage errors: one line, like every other error (clap's text has a usage block).
+        Err(e) => {
+            let json = std::env::args().skip(1).any(|a| a == "--json");
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let message = format!(
+                "{} (see --help)",
+                first.strip_prefix("error: ").unwrap_or(first)
+            );
+            Output::new(json).error(&CliError::input("usage", message));
+            return Exit::Usage.into();
         }
     };
     let out = Output::new(cli.json);
