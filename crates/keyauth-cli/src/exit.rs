@@ -93,11 +93,26 @@ mod tests {
 
     #[test]
     fn kinds_map_to_documented_codes() {
-        assert_eq!(CliError::from(ninchat_master::Error::BadMac).exit, Exit::Check);
-        assert_eq!(CliError::from(ninchat_master::Error::BadBase64).exit, Exit::Usage);
-        assert_eq!(CliError::from(hmac_auth::Error::InvalidSignature).exit, Exit::Check);
-        assert_eq!(CliError::from(hmac_auth::Error::KeyNotLatin1).exit, Exit::Usage);
-        assert_eq!(CliError::from(authkey::Error::MsgKeyMismatch).exit, Exit::Check);
+        assert_eq!(
+            CliError::from(ninchat_master::Error::BadMac).exit,
+            Exit::Check
+        );
+        assert_eq!(
+            CliError::from(ninchat_master::Error::BadBase64).exit,
+            Exit::Usage
+        );
+        assert_eq!(
+            CliError::from(hmac_auth::Error::InvalidSignature).exit,
+            Exit::Check
+        );
+        assert_eq!(
+            CliError::from(hmac_auth::Error::KeyNotLatin1).exit,
+            Exit::Usage
+        );
+        assert_eq!(
+            CliError::from(authkey::Error::MsgKeyMismatch).exit,
+            Exit::Check
+        );
         let e = CliError::from(authkey::Error::Unavailable {
             reason: "down".into(),
         });

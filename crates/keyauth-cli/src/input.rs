@@ -121,7 +121,15 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Some(5400));
         assert_eq!(parse_duration("2d"), Some(172_800));
         assert_eq!(parse_duration("1w"), Some(604_800));
-        for bad in ["", "h", "1x", "1h30", "-1h", "1.5h", "99999999999999999999s"] {
+        for bad in [
+            "",
+            "h",
+            "1x",
+            "1h30",
+            "-1h",
+            "1.5h",
+            "99999999999999999999s",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }

@@ -38,7 +38,8 @@ impl Output {
     pub(crate) fn error(self, e: &CliError) {
         eprintln!("keyauth: {}: {}", e.kind, e.message);
         if self.json {
-            let doc = json!({"error": {"code": e.exit as u8, "kind": e.kind, "message": e.message}});
+            let doc =
+                json!({"error": {"code": e.exit as u8, "kind": e.kind, "message": e.message}});
             println!("{doc}");
         }
     }

@@ -11,19 +11,42 @@ use crate::output::Output;
 
 /// The repository's vector files, as they were when this binary was built.
 const BUILT_IN: &[(&str, &str)] = &[
-    ("authkey.json", include_str!("../../../vectors/authkey.json")),
-    ("authkey_extra.json", include_str!("../../../vectors/authkey_extra.json")),
+    (
+        "authkey.json",
+        include_str!("../../../vectors/authkey.json"),
+    ),
+    (
+        "authkey_extra.json",
+        include_str!("../../../vectors/authkey_extra.json"),
+    ),
     ("core.json", include_str!("../../../vectors/core.json")),
-    ("hmac-auth-strong.json", include_str!("../../../vectors/hmac-auth-strong.json")),
-    ("hmac-auth.json", include_str!("../../../vectors/hmac-auth.json")),
-    ("ninchat-master.json", include_str!("../../../vectors/ninchat-master.json")),
-    ("ninchat-master_extra.json", include_str!("../../../vectors/ninchat-master_extra.json")),
-    ("psono-client.json", include_str!("../../../vectors/psono-client.json")),
+    (
+        "hmac-auth-strong.json",
+        include_str!("../../../vectors/hmac-auth-strong.json"),
+    ),
+    (
+        "hmac-auth.json",
+        include_str!("../../../vectors/hmac-auth.json"),
+    ),
+    (
+        "ninchat-master.json",
+        include_str!("../../../vectors/ninchat-master.json"),
+    ),
+    (
+        "ninchat-master_extra.json",
+        include_str!("../../../vectors/ninchat-master_extra.json"),
+    ),
+    (
+        "psono-client.json",
+        include_str!("../../../vectors/psono-client.json"),
+    ),
 ];
 
 /// Arguments of `keyauth vectors`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  keyauth vectors\n  keyauth vectors ./vectors --scheme ninchat-master\n  keyauth --json vectors my-vectors/")]
+#[command(
+    after_help = "Examples:\n  keyauth vectors\n  keyauth vectors ./vectors --scheme ninchat-master\n  keyauth --json vectors my-vectors/"
+)]
 pub(crate) struct Args {
     /// A directory of vector files (every *.json in it); the built-in copies when absent.
     dir: Option<PathBuf>,
@@ -77,5 +100,9 @@ pub(crate) fn run(args: &Args, out: &Output) -> Result<Exit, CliError> {
         &json!({"files": files, "passed": summary.passed, "failed": summary.failed}),
         &keyauth_vectors::render(&reports),
     );
-    Ok(if summary.failed > 0 { Exit::Check } else { Exit::Ok })
+    Ok(if summary.failed > 0 {
+        Exit::Check
+    } else {
+        Exit::Ok
+    })
 }
