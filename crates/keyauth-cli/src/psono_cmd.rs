@@ -514,18 +514,26 @@ async fn read_secret(
     via: Via,
 ) -> Result<(SecretData, Source), CliError> {
     let session_possible = has_session_keys(client.config());
+    let mut refused = None;
     if via == Via::Session {
         need_session_keys(client.config(), "--via session")?;
     } else {
         match client.api_key_access_secret(secret_id).await {
             Ok(data) => return Ok((data, "api_key_access")),
             // Refused (not attached to this key): a session may still reach it.
-            Err(PsonoError::Http { status, .. })
-                if via == Via::Auto && session_possible && (400..500).contains(&status) => {}
+            Err(e @ PsonoError::Http { status, .. })
+                if via == Via::Auto && session_possible && (400..500).contains(&status) =>
+            {
+                refused = Some(e);
+            }
             Err(e) => return Err(net(e)),
         }
     }
     let data = in_session(client, async |s: &Session| {
+        // A restricted key has no datastore to look in: the endpoint's refusal is the answer.
+        if let (None, Some(e)) = (s.user_keys(), refused) {
+            return Err(net(e));
+        }
         Ok(secret_from_tree(s, secret_id).await?.1)
     })
     .await?;
