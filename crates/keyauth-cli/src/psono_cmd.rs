@@ -69,8 +69,9 @@ JSON (--json), one document on stdout:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub(crate) struct Args {
+    // Boxed: the flags would make this the largest variant of main's command enum.
     #[command(flatten)]
-    conn: ConnArgs,
+    conn: Box<ConnArgs>,
     #[command(subcommand)]
     command: PsonoCommand,
 }
@@ -266,7 +267,21 @@ struct RunArgs {
 
 pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
     let Args { conn, command } = args;
-    let config = load_config(conn)?;
+    // stdin can carry one thing only: a second reader would get nothing (an empty value).
+    let stdin_readers = [&conn.api_secret_key_file, &conn.api_private_key_file]
+        .into_iter()
+        .filter(|f| f.as_deref() == Some(Path::new("-")))
+        .count()
+        + usize::from(
+            matches!(&command, PsonoCommand::Secret(SecretCommand::Set(a)) if a.value == "-"),
+        );
+    if stdin_readers > 1 {
+        return Err(CliError::input(
+            "bad_input",
+            "only one of the key files and the value can be read from stdin (`-`)",
+        ));
+    }
+    let config = load_config(*conn)?;
     match command {
         PsonoCommand::Secret(SecretCommand::Get(a)) => secret_get(config, &a, out),
         PsonoCommand::Secret(SecretCommand::Set(a)) => secret_set(config, a, out),

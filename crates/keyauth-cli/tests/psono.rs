@@ -31,6 +31,9 @@ const PSONO_VARS: &[&str] = &[
     "PSONO_CI_CONFIG_PATH",
 ];
 
+/// PSONO_CI_* variables for one run.
+type Env = Vec<(&'static str, String)>;
+
 struct Out {
     code: i32,
     stdout: String,
@@ -94,7 +97,7 @@ async fn keyauth(args: &[&str], env: &[(&str, String)], stdin: Option<&str>) -> 
 }
 
 /// psonoci's variables for a key; with `session`, also the two a session login needs.
-fn env_for(srv: &TestServer, key: &ApiKeyCreds, session: bool) -> Vec<(&'static str, String)> {
+fn env_for(srv: &TestServer, key: &ApiKeyCreds, session: bool) -> Env {
     let mut env = vec![
         ("PSONO_CI_SERVER_URL", srv.url.clone()),
         ("PSONO_CI_API_KEY_ID", key.id.clone()),
@@ -829,20 +832,19 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
     let srv = TestServer::start().await;
     let full = env_for(&srv, &srv.fixture.full, true);
     let get = ["psono", "secret", "get", SECRET_WEB, "password"];
-    let with = |name: &str, value: &str| -> Vec<(&'static str, String)> {
+    let with = |name: &str, value: &str| -> Env {
         let mut env = full.clone();
         env.retain(|(k, _)| *k != name);
         let name = PSONO_VARS.iter().find(|v| **v == name).unwrap();
         env.push((name, value.to_owned()));
         env
     };
-    let without = |name: &str| -> Vec<(&'static str, String)> {
-        full.iter().filter(|(k, _)| *k != name).cloned().collect()
-    };
+    let without =
+        |name: &str| -> Env { full.iter().filter(|(k, _)| *k != name).cloned().collect() };
     let dir = TempDir::new("bad");
     let broken_toml = dir.write("broken.toml", "[psono_settings\nserver_url = ");
     let missing = dir.0.join("missing.toml");
-    let cases: Vec<(&str, Vec<&str>, Vec<(&'static str, String)>)> = vec![
+    let cases: Vec<(&str, Vec<&str>, Env)> = vec![
         ("missing_setting", get.to_vec(), vec![]),
         (
             "missing_setting",
@@ -932,6 +934,20 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
         (
             "bad_input",
             vec!["psono", "--timeout", "0", "datastores"],
+            full.clone(),
+        ),
+        (
+            "bad_input",
+            vec![
+                "psono",
+                "--api-secret-key-file",
+                "-",
+                "secret",
+                "set",
+                SECRET_WEB,
+                "notes",
+                "-",
+            ],
             full.clone(),
         ),
         (
