@@ -1009,8 +1009,11 @@ fn run_command(config: Config, args: RunArgs, out: &Output) -> Result<Exit, CliE
                 ),
             )
         })?;
-        // `vars` and `data` are wiped when this block ends (`cmd` keeps plain copies: std
-        // offers no way to wipe them).
+        // The child has its own copy: wipe ours now rather than after a long run (`cmd`'s
+        // copies are plain, std offers no way to wipe them, but they are freed here too).
+        drop(cmd);
+        drop(vars);
+        drop(data);
         let status = child.wait().map_err(|e| {
             CliError::new(
                 Exit::Usage,
@@ -1028,7 +1031,7 @@ fn run_command(config: Config, args: RunArgs, out: &Output) -> Result<Exit, CliE
     if code == 0 {
         return Ok(Exit::Ok);
     }
-    // The secrets are dropped (zeroized) above; `exit` runs no destructors.
+    // The secrets were wiped above; `exit` runs no destructors.
     let _ = std::io::stdout().flush();
     std::process::exit(i32::from(code));
 }

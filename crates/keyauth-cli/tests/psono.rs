@@ -1062,3 +1062,37 @@ async fn wrong_keys_are_refused_without_leaking_them() {
     assert_eq!(out.stderr.lines().count(), 1);
     assert_no_secrets(&srv, &out);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_server_times_out_with_exit_3() {
+    let srv = TestServer::start().await;
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = listener.accept().await {
+            held.push(conn);
+        }
+    });
+    let mut env = env_for(&srv, &srv.fixture.full, false);
+    env[0].1 = url;
+    let started = std::time::Instant::now();
+    let out = keyauth(
+        &[
+            "psono",
+            "--timeout",
+            "1",
+            "secret",
+            "get",
+            SECRET_WEB,
+            "password",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(3, "timeout");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    silent.abort();
+}
