@@ -119,7 +119,7 @@ fn case_data(input: &Value) -> Vec<u8> {
 }
 
 fn is_latin1_not_ascii(key: &str) -> bool {
-    key.chars().any(|c| !c.is_ascii()) && key.chars().all(|c| u32::from(c) <= 0xff)
+    !key.is_ascii() && key.chars().all(|c| u32::from(c) <= 0xff)
 }
 
 /// Checks one vector through `keyauth hmac sign`: expected signature, or exit 2 for the
