@@ -38,7 +38,8 @@ Examples:
   KEYAUTH_HMAC_KEY=... keyauth hmac curl POST https://api.example/pay --service billing \\
       -H 'Content-Type: application/json' --data '{\"amount\": 10}'
 
-Keys: --key-file FILE, else $KEYAUTH_HMAC_KEY, else --key TEXT (visible in `ps`; avoid).";
+Keys: --key-file FILE or --key TEXT (visible to other users in `ps`: avoid), else the
+environment variable KEYAUTH_HMAC_KEY. Keys are text, encoded latin-1 as Flask-HMAC does.";
 
 const SIGN_EXAMPLES: &str = "\
 Examples:
@@ -67,7 +68,8 @@ Examples:
       --only billing --data '{}'
 
   # A form post: Flask-HMAC signs such bodies as empty:
-  keyauth hmac verify \"$SIG\" --key-file hmac.key --content-type application/x-www-form-urlencoded --data 'a=1'
+  keyauth hmac verify \"$SIG\" --key-file hmac.key --data 'a=1' \\
+      --content-type application/x-www-form-urlencoded
 
   # Strong mode (the nonce cannot be checked for replay here: no memory between runs):
   keyauth hmac verify \"$HDR\" --strong --method POST --path /pay --max-skew 2m --key-file hmac.key --data '{}'
@@ -137,7 +139,7 @@ fn secret_arg(text: &str) -> Result<SecretArg, String> {
     Ok(SecretArg(Zeroizing::new(text.to_owned())))
 }
 
-/// The key: `--key-file`, else `$KEYAUTH_HMAC_KEY`, else `--key`. Text, encoded latin-1.
+/// The key: `--key` or `--key-file`, else `$KEYAUTH_HMAC_KEY`. Text, encoded latin-1.
 #[derive(Debug, clap::Args)]
 struct KeyArgs {
     /// The key as text. Other local users can read it with `ps`: prefer --key-file or
@@ -145,7 +147,8 @@ struct KeyArgs {
     #[arg(long, value_name = "TEXT", value_parser = secret_arg, conflicts_with = "key_file")]
     key: Option<SecretArg>,
     /// A file holding the key text (UTF-8, one trailing newline dropped, encoded latin-1
-    /// for the HMAC as Flask-HMAC does). Without --key-file and --key: $KEYAUTH_HMAC_KEY.
+    /// for the HMAC as Flask-HMAC does; `-` is stdin). Without --key-file and --key:
+    /// $KEYAUTH_HMAC_KEY.
     #[arg(long, value_name = "FILE")]
     key_file: Option<PathBuf>,
 }
@@ -182,7 +185,8 @@ fn latin1_key(text: &str, what: &str) -> Result<Key, CliError> {
 /// The request body.
 #[derive(Debug, clap::Args)]
 struct DataArgs {
-    /// The body as text.
+    /// The body as text. Without --data and --data-file, sign and verify read the body from
+    /// stdin; curl sends none.
     #[arg(long, value_name = "TEXT", conflicts_with = "data_file")]
     data: Option<String>,
     /// A file holding the body (`-` is stdin).
@@ -208,13 +212,10 @@ struct SchemeArgs {
     /// sha512.
     #[arg(long, value_name = "NAME", default_value = "sha256")]
     digest: String,
-    /// The signature header name (default Signature; with --strong, Hmac-Strong).
-    #[arg(long, value_name = "NAME")]
-    header_name: Option<String>,
 }
 
 impl SchemeArgs {
-    fn builder(&self, strong: bool) -> Result<HmacBuilder, CliError> {
+    fn builder(&self, header_name: Option<&str>, strong: bool) -> Result<HmacBuilder, CliError> {
         let digest = Digest::from_name(&self.digest).ok_or_else(|| {
             CliError::input(
                 "bad_digest",
@@ -225,7 +226,7 @@ impl SchemeArgs {
             )
         })?;
         let mut builder = Hmac::builder().digest(digest);
-        if let Some(name) = &self.header_name {
+        if let Some(name) = header_name {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
                 CliError::input("bad_header", format!("{name:?} is not a header name"))
             })?;
@@ -237,14 +238,14 @@ impl SchemeArgs {
         }
         Ok(builder)
     }
+}
 
-    /// The header name as the user spelled it (HTTP/1 names are case-insensitive).
-    fn header_label(&self, strong: bool) -> &str {
-        match &self.header_name {
-            Some(name) => name,
-            None if strong => "Hmac-Strong",
-            None => "Signature",
-        }
+/// The header name as the user spelled it (HTTP/1 names are case-insensitive).
+fn header_label(header_name: Option<&str>, strong: bool) -> &str {
+    match header_name {
+        Some(name) => name,
+        None if strong => "Hmac-Strong",
+        None => "Signature",
     }
 }
 
@@ -294,7 +295,6 @@ struct SignArgs {
     service: Option<String>,
     #[command(flatten)]
     key: KeyArgs,
-    /// The body (without --data or --data-file: stdin).
     #[command(flatten)]
     data: DataArgs,
     /// The request's Content-Type. Form bodies (x-www-form-urlencoded, multipart/form-data)
@@ -303,6 +303,9 @@ struct SignArgs {
     content_type: Option<String>,
     #[command(flatten)]
     scheme: SchemeArgs,
+    /// The signature header name (default Signature; with --strong, Hmac-Strong).
+    #[arg(long, value_name = "NAME")]
+    header_name: Option<String>,
     /// Print `Name: value`, ready for `curl -H`, instead of the bare value.
     #[arg(long)]
     as_header: bool,
@@ -321,17 +324,17 @@ struct SignArgs {
 struct VerifyArgs {
     /// The signature header value to check (of Signature; with --strong, of Hmac-Strong).
     signature: String,
-    /// The global key (HMAC_KEY); optional when --service-key is given.
+    // The global key (HMAC_KEY); optional when --service-key is given.
     #[command(flatten)]
     key: KeyArgs,
-    /// A service and the file holding its key text (HMAC_KEYS[NAME]); repeatable.
+    /// A service and the file holding its key text (HMAC_KEYS[NAME]); repeatable. With
+    /// service keys, the global key (--key-file...) is optional.
     #[arg(long = "service-key", value_name = "NAME=FILE", value_parser = service_key_arg)]
     service_keys: Vec<(String, PathBuf)>,
     /// Admit only these services (@hmac.auth(only=[...])); repeatable. The global key passes
     /// regardless, as upstream.
     #[arg(long, value_name = "NAME")]
     only: Vec<String>,
-    /// The body (without --data or --data-file: stdin).
     #[command(flatten)]
     data: DataArgs,
     /// The request's Content-Type. Form bodies (x-www-form-urlencoded, multipart/form-data)
@@ -373,11 +376,13 @@ struct CurlArgs {
     service: Option<String>,
     #[command(flatten)]
     key: KeyArgs,
-    /// The body (empty without --data or --data-file).
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
     scheme: SchemeArgs,
+    /// The signature header name (default Signature; with --strong, Hmac-Strong).
+    #[arg(long, value_name = "NAME")]
+    header_name: Option<String>,
     /// Strong mode (hmac-auth servers only): also signs the method, path and query, the time
     /// and a fresh nonce.
     #[arg(long)]
@@ -453,11 +458,12 @@ fn keyed_builder(builder: HmacBuilder, service: Option<&str>, key: Key) -> Resul
 fn sign(a: &SignArgs, out: Output) -> Result<Exit, CliError> {
     stdin_once(a.key.key_file.as_deref(), &a.data, true)?;
     let strong = a.strong.strong;
-    let builder = a.scheme.builder(strong)?;
+    let builder = a.scheme.builder(a.header_name.as_deref(), strong)?;
     let target = strong.then(|| a.strong.target()).transpose()?;
+    let headers = content_type_headers(a.content_type.as_deref())?;
     let hmac = keyed_builder(builder, a.service.as_deref(), a.key.load()?)?;
     let body = input::data(a.data.data.as_deref(), a.data.data_file.as_deref())?;
-    let header = a.scheme.header_label(strong);
+    let header = header_label(a.header_name.as_deref(), strong);
     let mut doc = json!({
         "mode": if strong { "strong" } else { "compat" },
         "header": header,
@@ -472,8 +478,16 @@ fn sign(a: &SignArgs, out: Output) -> Result<Exit, CliError> {
                 Some(n) => n.clone(),
                 None => hmac_auth::strong::new_nonce()?,
             };
-            let value =
-                hmac.sign_strong(a.service.as_deref(), &method, &path, &body, now, &nonce)?;
+            let value = hmac
+                .sign_strong(a.service.as_deref(), &method, &path, &body, now, &nonce)
+                .map_err(|e| match e {
+                    // The only part of the header sign_strong takes as given.
+                    hmac_auth::Error::MalformedHeader => CliError::input(
+                        "malformed",
+                        "--nonce must be 16 to 64 characters from A-Z a-z 0-9 _ -",
+                    ),
+                    e => e.into(),
+                })?;
             extend(
                 &mut doc,
                 json!({
@@ -486,7 +500,6 @@ fn sign(a: &SignArgs, out: Output) -> Result<Exit, CliError> {
             value
         }
         None => {
-            let headers = content_type_headers(a.content_type.as_deref())?;
             let message = hmac_auth::signed_message(&headers, &body);
             match &a.service {
                 Some(service) => hmac.make_hmac_for(service, message)?,
@@ -520,7 +533,7 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
         .chain(a.service_keys.iter().map(|(_, p)| p.as_path()));
     stdin_once(key_files, &a.data, true)?;
     let strong = a.strong.strong;
-    let mut builder = a.scheme.builder(strong)?;
+    let mut builder = a.scheme.builder(None, strong)?;
     let target = strong.then(|| a.strong.target()).transpose()?;
     let skew = match &a.max_skew {
         None => hmac_auth::strong::DEFAULT_SKEW,
@@ -550,6 +563,7 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
     }
     let hmac = builder.build();
     let only = (!a.only.is_empty()).then(|| Only::names(a.only.iter().cloned()));
+    let mut headers = content_type_headers(a.content_type.as_deref())?;
     let body = input::data(a.data.data.as_deref(), a.data.data_file.as_deref())?;
     let value = HeaderValue::from_str(&a.signature).map_err(|_| {
         CliError::input(
@@ -558,7 +572,7 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
         )
     })?;
 
-    let (who, extra) = match target {
+    let (who, strong_doc) = match target {
         Some((method, path)) => {
             let now = a.now.map_or_else(|| SystemClock.now(), UnixTime::new);
             let mut headers = HeaderMap::new();
@@ -567,15 +581,19 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
                 .check_strong(&method, &path, &headers, &body, only.as_ref(), now, skew)
                 .map_err(|e| unknown_signer(e, a, strong))?;
             let sig = &claims.signature;
-            let extra = json!({
+            let doc = json!({
                 "key_id": sig.key_id(),
                 "timestamp": sig.timestamp().as_secs(),
                 "nonce": sig.nonce(),
             });
-            (claims.authenticated, Some(extra))
+            let text = format!(
+                " (strong mode, timestamp {}, nonce {}; not checked for replay)",
+                sig.timestamp().as_secs(),
+                sig.nonce()
+            );
+            (claims.authenticated, Some((doc, text)))
         }
         None => {
-            let mut headers = content_type_headers(a.content_type.as_deref())?;
             headers.insert(hmac.header().clone(), value);
             let who = hmac
                 .validate_headers(&headers, &body, only.as_ref())
@@ -594,12 +612,9 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
         "service": service,
     });
     let mut text = format!("valid: signed with {text}");
-    if let Some(extra) = extra {
-        text.push_str(&format!(
-            " (strong mode, timestamp {}, nonce {}; not checked for replay)",
-            extra["timestamp"], extra["nonce"]
-        ));
-        extend(&mut doc, extra);
+    if let Some((more, suffix)) = strong_doc {
+        extend(&mut doc, more);
+        text.push_str(&suffix);
     }
     out.emit(&doc, &text);
     Ok(Exit::Ok)
@@ -668,7 +683,7 @@ fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
             CliError::input("bad_duration", "--timeout is not a duration (30s, 5m...)")
         })?;
     stdin_once(a.key.key_file.as_deref(), &a.data, false)?;
-    let builder = a.scheme.builder(a.strong)?;
+    let builder = a.scheme.builder(a.header_name.as_deref(), a.strong)?;
     let hmac = keyed_builder(builder, a.service.as_deref(), a.key.load()?)?;
     let body = match (&a.data.data, &a.data.data_file) {
         (Some(text), _) => text.as_bytes().to_vec(),
@@ -682,7 +697,7 @@ fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
         };
-        Signer::new(hmac.clone(), Credential::Strong(a.service.clone()))
+        Signer::new(hmac, Credential::Strong(a.service.clone()))
             .header_for(&method, &target, &body)?
     } else {
         // Not Signer: it signs the raw body, while a Flask-HMAC server checks form bodies
@@ -726,7 +741,7 @@ fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
             "body_base64": text.is_none().then(|| Base64::Standard.encode(&res.body)),
             "signed": {
                 "mode": if a.strong { "strong" } else { "compat" },
-                "header": a.scheme.header_label(a.strong),
+                "header": header_label(a.header_name.as_deref(), a.strong),
                 "service": a.service,
             },
         });

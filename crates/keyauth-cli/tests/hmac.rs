@@ -571,6 +571,13 @@ fn bad_input_exits_2_with_one_line() {
             "bad_method",
         ),
         (
+            &[
+                "hmac", "sign", "--key", KEY, "--strong", "--method", "GET", "--path", "/",
+                "--nonce", "short", "--data", "x",
+            ],
+            "malformed",
+        ),
+        (
             &["hmac", "sign", "--key-file", "-", "--data-file", "-"],
             "usage",
         ),
@@ -831,25 +838,30 @@ async fn curl_against_a_flask_hmac_compatible_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn curl_digest_must_match_the_server() {
+async fn curl_digest_and_header_name_must_match_the_server() {
     let dir = scratch();
     let global = write(&dir, "global", KEY.as_bytes());
-    let addr = serve(HmacAuthLayer::new(server_hmac(Digest::Sha512))).await;
+    let hmac = Hmac::builder()
+        .key(Key::latin1(KEY).unwrap())
+        .digest(Digest::Sha512)
+        .header(http::HeaderName::from_static("x-signature"))
+        .build();
+    let addr = serve(HmacAuthLayer::new(hmac)).await;
     let url = format!("http://{addr}/");
-    let ok = curl(&[
-        "POST",
-        &url,
-        "--digest",
-        "sha512",
-        "--key-file",
-        &global,
-        "--data",
-        "x",
-    ])
+    let base = ["POST", &url, "--key-file", &global, "--data", "x"];
+    let ok = curl(
+        &[
+            &base[..],
+            &["--digest", "sha512", "--header-name", "X-Signature"],
+        ]
+        .concat(),
+    )
     .await;
     assert_eq!((ok.code, ok.stdout.as_str()), (0, "global|x"), "{ok:?}");
-    let sha256 = curl(&["POST", &url, "--key-file", &global, "--data", "x"]).await;
+    let sha256 = curl(&[&base[..], &["--header-name", "X-Signature"]].concat()).await;
     assert_eq!(sha256.code, 1, "{sha256:?}");
+    let default_header = curl(&[&base[..], &["--digest", "sha512"]].concat()).await;
+    assert_eq!(default_header.code, 1, "{default_header:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
