@@ -24,6 +24,18 @@ pub(crate) fn read_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, C
     Ok(buf)
 }
 
+/// A file (`-` is stdin) as UTF-8 text, one trailing newline (`\n` or `\r\n`) dropped, as
+/// `echo` and editors leave it.
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
+    let bytes = read_file(path, what)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| CliError::input("bad_input", format!("{what} is not UTF-8 text")))?;
+    let text = text
+        .strip_suffix('\n')
+        .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
 /// Reads stdin to the end.
 pub(crate) fn read_stdin(what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
     read_file(Path::new("-"), what)
@@ -42,13 +54,7 @@ pub(crate) fn secret_text(
         return Ok(Zeroizing::new(s.to_owned()));
     }
     if let Some(path) = file {
-        let bytes = read_file(path, what)?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| CliError::input("bad_input", format!("{what} file is not UTF-8 text")))?;
-        let text = text
-            .strip_suffix('\n')
-            .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
-        return Ok(Zeroizing::new(text.to_owned()));
+        return read_text(path, what);
     }
     match std::env::var(env) {
         Ok(v) if !v.is_empty() => Ok(Zeroizing::new(v)),

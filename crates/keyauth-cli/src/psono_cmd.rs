@@ -833,13 +833,7 @@ fn secret_set(config: Config, args: SetArgs, out: &Output) -> Result<Exit, CliEr
     }
     need_session_keys(&config, "secret set")?;
     let value = if value.as_str() == "-" {
-        let bytes = input::read_stdin("value")?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| CliError::input("bad_input", "the value on stdin is not UTF-8"))?;
-        let text = text
-            .strip_suffix('\n')
-            .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
-        Zeroizing::new(text.to_owned())
+        input::read_text(Path::new("-"), "the value on stdin")?
     } else {
         value
     };
