@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use http::{HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use keyauth_core::{Clock, SystemClock};
 
 use crate::strong::{new_nonce, signed_target};
-use crate::{Error, Hmac};
+use crate::{Error, Hmac, signed_message};
 
 /// How a [`Signer`] signs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +58,11 @@ impl Signer {
         self
     }
 
-    /// The header name and value for a request.
+    /// The header name and value for a request with these headers and body.
+    ///
+    /// Compatible mode signs what a Flask-HMAC server will check: [`signed_message`], which
+    /// is empty for form bodies (Werkzeug consumes them) and the body otherwise. Strong mode
+    /// signs the body as sent.
     ///
     /// # Errors
     /// The signing errors of [`Hmac::make_hmac`], [`Hmac::make_hmac_for`] and
@@ -67,13 +71,19 @@ impl Signer {
         &self,
         method: &Method,
         target: &str,
+        headers: &HeaderMap,
         body: &[u8],
     ) -> Result<(HeaderName, HeaderValue), Error> {
         let (name, value) = match &self.credential {
-            Credential::GlobalKey => (self.hmac.header(), self.hmac.make_hmac(body)?),
-            Credential::Service(service) => {
-                (self.hmac.header(), self.hmac.make_hmac_for(service, body)?)
-            }
+            Credential::GlobalKey => (
+                self.hmac.header(),
+                self.hmac.make_hmac(signed_message(headers, body))?,
+            ),
+            Credential::Service(service) => (
+                self.hmac.header(),
+                self.hmac
+                    .make_hmac_for(service, signed_message(headers, body))?,
+            ),
             Credential::Strong(key_id) => (
                 self.hmac.strong_header(),
                 self.hmac.sign_strong(
@@ -100,6 +110,7 @@ impl Signer {
         let (name, value) = self.header_for(
             request.method(),
             signed_target(request.uri()),
+            request.headers(),
             request.body().as_ref(),
         )?;
         request.headers_mut().insert(name, value);
@@ -122,7 +133,7 @@ impl Signer {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
         };
-        let (name, value) = self.header_for(request.method(), &target, body)?;
+        let (name, value) = self.header_for(request.method(), &target, request.headers(), body)?;
         request.headers_mut().insert(name, value);
         Ok(())
     }
@@ -197,5 +208,32 @@ mod tests {
             .unwrap();
         strong.sign(&mut other).unwrap();
         assert_ne!(req.headers()["hmac-strong"], other.headers()["hmac-strong"]);
+    }
+
+    #[test]
+    fn form_bodies_are_signed_as_the_flask_server_reads_them() {
+        let hmac = Hmac::builder()
+            .key(Key::latin1("g").unwrap())
+            .service("svc", Key::latin1("k").unwrap())
+            .build();
+        for credential in [Credential::GlobalKey, Credential::Service("svc".into())] {
+            let mut req = http::Request::post("/form")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(b"a=1&b=2".to_vec())
+                .unwrap();
+            Signer::new(hmac.clone(), credential.clone())
+                .sign(&mut req)
+                .unwrap();
+            // Werkzeug consumes the form, so the server checks an empty message.
+            assert!(
+                hmac.validate_signature(&req, None).is_ok(),
+                "{credential:?}"
+            );
+            let empty = match &credential {
+                Credential::Service(s) => hmac.make_hmac_for(s, b"").unwrap(),
+                _ => hmac.make_hmac(b"").unwrap(),
+            };
+            assert_eq!(req.headers()["signature"], empty.as_str());
+        }
     }
 }

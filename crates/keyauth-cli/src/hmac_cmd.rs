@@ -691,27 +691,20 @@ fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
         (None, None) => Vec::new(),
     };
 
-    let (name, value) = if a.strong {
-        // What reqwest sends as the request target, and what the server checks.
-        let target = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        };
-        Signer::new(hmac, Credential::Strong(a.service.clone()))
-            .header_for(&method, &target, &body)?
-    } else {
-        // Not Signer: it signs the raw body, while a Flask-HMAC server checks form bodies
-        // as empty; signed_message makes the same choice from the Content-Type sent.
-        let message = hmac_auth::signed_message(&headers, &body);
-        let value = match &a.service {
-            Some(service) => hmac.make_hmac_for(service, message)?,
-            None => hmac.make_hmac(message)?,
-        };
-        let mut value =
-            HeaderValue::from_str(&value).map_err(|_| hmac_auth::Error::MalformedHeader)?;
-        value.set_sensitive(true);
-        (hmac.header().clone(), value)
+    let credential = match (a.strong, &a.service) {
+        (true, service) => Credential::Strong(service.clone()),
+        (false, Some(service)) => Credential::Service(service.clone()),
+        (false, None) => Credential::GlobalKey,
     };
+    // What reqwest sends as the request target, and what a strong-mode server checks.
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    // Compatible mode signs what a Flask-HMAC server reads (form bodies as empty), chosen
+    // from the Content-Type actually sent.
+    let (name, value) =
+        Signer::new(hmac, credential).header_for(&method, &target, &headers, &body)?;
     headers.insert(name, value);
 
     let timeout = Duration::from_secs(timeout);
