@@ -13,6 +13,7 @@ use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use keyauth_core::{Clock, ReplayGuard, SystemClock};
 
 use crate::strong::{DEFAULT_SKEW, signed_target};
+use crate::werkzeug::werkzeug_abort_status;
 use crate::{DEFAULT_ERROR_CODE, Error, Hmac, Only};
 
 /// The default body limit: 1 MiB.
@@ -103,21 +104,6 @@ struct Config {
     error_status: StatusCode,
     strong: Option<StrongMode>,
     on_error: Option<ErrorHook>,
-}
-
-/// The status Flask's `abort(code)` produces: the code when Werkzeug has an exception for it,
-/// otherwise 500 (`LookupError`).
-#[must_use]
-pub fn werkzeug_abort_status(code: u16) -> StatusCode {
-    const MAPPED: [u16; 31] = [
-        400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421,
-        422, 423, 424, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
-    ];
-    if MAPPED.contains(&code) {
-        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    } else {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
 }
 
 impl Config {
@@ -376,24 +362,5 @@ where
                 Err(e) => Ok(config.reject(e)),
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn abort_status_follows_werkzeug() {
-        assert_eq!(werkzeug_abort_status(403), StatusCode::FORBIDDEN);
-        assert_eq!(werkzeug_abort_status(418), StatusCode::IM_A_TEAPOT);
-        assert_eq!(werkzeug_abort_status(401), StatusCode::UNAUTHORIZED);
-        for code in [0, 200, 302, 402, 999] {
-            assert_eq!(
-                werkzeug_abort_status(code),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "{code}"
-            );
-        }
     }
 }
