@@ -185,6 +185,7 @@ mod tests {
         for file in [
             include_str!("../../../vectors/hmac-auth.json"),
             include_str!("../../../vectors/hmac-auth-strong.json"),
+            include_str!("../vectors/hmac-auth_service_tokens.json"),
         ] {
             for part in file.split("\"error\": \"").skip(1) {
                 let code = part.split('"').next().unwrap_or_default();

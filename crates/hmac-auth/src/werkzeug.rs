@@ -273,4 +273,3 @@ mod werkzeug_content_types {
         }
     }
 }
-

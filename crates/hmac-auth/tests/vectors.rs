@@ -13,11 +13,16 @@ use serde_json::Value;
 /// The upstream file, and ours of malformed service tokens (same format, generated with the
 /// real flaskhmac 1.2.1 and 1.1.2 by `tools/gen_service_token_vectors.py`), with the number
 /// of non-http cases each must run.
-const FILES: [(&str, &str, usize); 1] = [
+const FILES: [(&str, &str, usize); 2] = [
     (
         "hmac-auth.json",
         include_str!("../../../vectors/hmac-auth.json"),
         28,
+    ),
+    (
+        "hmac-auth_service_tokens.json",
+        include_str!("../vectors/hmac-auth_service_tokens.json"),
+        62,
     ),
 ];
 

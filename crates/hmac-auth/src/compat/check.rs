@@ -142,7 +142,8 @@ impl Hmac {
         } else {
             Err(Error::InvalidSignature)
         }
-    }}
+    }
+}
 
 #[cfg(test)]
 mod tests {

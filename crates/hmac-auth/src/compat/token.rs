@@ -63,9 +63,8 @@ pub(crate) fn client(signature: &[u8]) -> Result<Option<String>, Error> {
 /// UTF-8 or has the wrong number of `:` is [`Error::MalformedServiceSignature`].
 pub(crate) fn legacy_client(signature: &[u8]) -> Result<String, Error> {
     match parse(signature) {
-        Parsed::BadPadding | Parsed::NotUtf8 | Parsed::ColonCount => {
-            Err(Error::MalformedServiceSignature)
-        }
+        Parsed::BadPadding => Err(Error::InvalidSignature),
+        Parsed::NotUtf8 | Parsed::ColonCount => Err(Error::MalformedServiceSignature),
         Parsed::Client(name) => Ok(name),
     }
 }
@@ -80,6 +79,7 @@ mod tests {
         for bad in [&b"abc"[..], b"YQ", b"YQ=", b"YTpiY", b"YTpi!YQ"] {
             assert_eq!(parse(bad), Parsed::BadPadding, "{bad:?}");
             assert_eq!(client(bad), Err(Error::InvalidSignature));
+            assert_eq!(legacy_client(bad), Err(Error::InvalidSignature));
         }
         // alphabet: skipped bytes, URL-safe letters, data after a complete pad sequence
         assert_eq!(parse(b"Y\xffTpi"), Parsed::Client("a".into()));
@@ -89,7 +89,10 @@ mod tests {
         // UTF-8
         assert_eq!(parse(b"6Tpi"), Parsed::NotUtf8); // latin-1 'é' as upstream signs it
         assert_eq!(client(b"6Tpi"), Ok(None));
-        assert_eq!(legacy_client(b"6Tpi"), Err(Error::MalformedServiceSignature));
+        assert_eq!(
+            legacy_client(b"6Tpi"),
+            Err(Error::MalformedServiceSignature)
+        );
         // colon count, including the empty value and a value of skipped bytes only
         for bad in [&b"YXNlcnZpY2U="[..], b"YTpiOmM=", b"", b"!!!!"] {
             assert_eq!(parse(bad), Parsed::ColonCount, "{bad:?}");
