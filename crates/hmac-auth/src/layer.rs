@@ -55,11 +55,33 @@ impl StrongMode {
     }
 }
 
+/// What the layer does with `OPTIONS` requests ([`HmacAuthLayer::options`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OptionsRequests {
+    /// Flask's automatic `OPTIONS` (the default): answer `200` with an empty body at once,
+    /// without checking anything and without calling the inner service, as Flask does for a
+    /// route that does not list `OPTIONS` in its methods (a CORS preflight carries no
+    /// signature). Flask also sends `Allow: <the route's methods>`; the layer does not know
+    /// them and sends no `Allow`.
+    #[default]
+    Answer,
+    /// Pass `OPTIONS` requests to the inner service unchecked (no
+    /// [`Authenticated`](crate::Authenticated) extension), e.g. to a CORS layer or an
+    /// `OPTIONS` handler inside. A handler that serves every method (axum's `any`) then runs
+    /// for unauthenticated `OPTIONS` requests.
+    PassThrough,
+    /// Check `OPTIONS` like every other method (Flask: a route listing `OPTIONS` in its
+    /// `methods`, so the decorated view runs for it).
+    Check,
+}
+
 /// Why the layer refused a request, given to the error hook.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
     status: StatusCode,
     error: Error,
+    strong: bool,
 }
 
 impl Rejection {
@@ -75,8 +97,15 @@ impl Rejection {
         &self.error
     }
 
+    /// Whether the layer checked in strong mode.
+    #[must_use]
+    pub fn is_strong(&self) -> bool {
+        self.strong
+    }
+
     /// The default response: the status, `text/plain` with its reason phrase, and for strong
-    /// mode's 401 a `WWW-Authenticate: Hmac-Strong` header.
+    /// mode's 401 a `WWW-Authenticate: Hmac-Strong` header. Compatible mode never sends
+    /// `WWW-Authenticate`, also not when `HMAC_ERROR_CODE` is 401 (Flask sends none).
     #[must_use]
     pub fn default_response(&self) -> Response<Bytes> {
         let mut res = Response::new(Bytes::from_static(
@@ -87,7 +116,7 @@ impl Rejection {
             CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.strong && self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Hmac-Strong"));
         }
@@ -104,6 +133,7 @@ struct Config {
     error_status: StatusCode,
     strong: Option<StrongMode>,
     on_error: Option<ErrorHook>,
+    options: OptionsRequests,
 }
 
 impl Config {
@@ -133,6 +163,7 @@ impl Config {
         let rejection = Rejection {
             status: self.status_for(&error),
             error,
+            strong: self.strong.is_some(),
         };
         let res = match &self.on_error {
             Some(hook) => hook(&rejection),
@@ -193,6 +224,7 @@ impl HmacAuthLayer {
                 error_status: werkzeug_abort_status(DEFAULT_ERROR_CODE),
                 strong: None,
                 on_error: None,
+                options: OptionsRequests::Answer,
             }),
         }
     }
@@ -210,6 +242,7 @@ impl HmacAuthLayer {
                 error_status: c.error_status,
                 strong: c.strong.clone(),
                 on_error: c.on_error.clone(),
+                options: c.options,
             };
             f(&mut config);
             Self {
@@ -241,6 +274,14 @@ impl HmacAuthLayer {
     #[must_use]
     pub fn strong(self, strong: StrongMode) -> Self {
         self.edit(|c| c.strong = Some(strong))
+    }
+
+    /// What happens to `OPTIONS` requests. The default, [`OptionsRequests::Answer`], is
+    /// Flask's: `200` without any check (CORS preflights pass), the inner service is not
+    /// called.
+    #[must_use]
+    pub fn options(self, options: OptionsRequests) -> Self {
+        self.edit(|c| c.options = options)
     }
 
     /// Shapes error responses (upstream: overriding `abort()`).
@@ -348,6 +389,15 @@ where
         let clone = self.inner.clone();
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let config = self.config.clone();
+        if request.method() == http::Method::OPTIONS {
+            match config.options {
+                OptionsRequests::Answer => {
+                    return Box::pin(async { Ok(Response::new(RB::from(Bytes::new()))) });
+                }
+                OptionsRequests::PassThrough => return Box::pin(inner.call(request)),
+                OptionsRequests::Check => {}
+            }
+        }
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
             let bytes = match buffer(&parts.headers, body, config.limit).await {

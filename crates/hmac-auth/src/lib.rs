@@ -19,7 +19,9 @@ pub use compat::{Authenticated, DEFAULT_ERROR_CODE, Hmac, HmacBuilder, Only};
 pub use digest::{Digest, Key};
 pub use error::Error;
 #[cfg(feature = "tower")]
-pub use layer::{DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, Rejection, StrongMode};
+pub use layer::{
+    DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, OptionsRequests, Rejection, StrongMode,
+};
 pub use strong::{StrongClaims, StrongSignature};
 pub use werkzeug::{signed_message, werkzeug_abort_status};
 pub use wire::DEFAULT_HEADER;

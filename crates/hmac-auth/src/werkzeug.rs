@@ -249,7 +249,10 @@ impl Options {
                     .map(|(_, e)| e.clone());
             }
             let safe = [&b"ascii"[..], b"us-ascii", b"utf-8", b"iso-8859-1"];
-            if encoding.as_ref().is_some_and(|e| safe.contains(&e.as_slice())) {
+            if encoding
+                .as_ref()
+                .is_some_and(|e| safe.contains(&e.as_slice()))
+            {
                 value = percent_decode(&value);
             }
             value
