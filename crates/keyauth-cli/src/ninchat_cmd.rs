@@ -511,7 +511,7 @@ mod tests {
         assert_eq!(parse_expire("1h", now).unwrap(), Expire::Int(1_700_003_600));
         for bad in ["", "1.2.3", "soon", "-5", "1e9"] {
             assert_eq!(
-                parse_expire(bad, now).unwrap_err().kind,
+                parse_expire(bad, now).unwrap_err().code,
                 "bad_expire",
                 "{bad}"
             );
@@ -525,11 +525,11 @@ mod tests {
         assert_eq!(attrs[0], ("name", Json::String("Enforced".into())));
         assert_eq!(attrs[1], ("n", Json::Int(1)));
         assert_eq!(
-            parse_attrs(&["name=Enforced".into()]).unwrap_err().kind,
+            parse_attrs(&["name=Enforced".into()]).unwrap_err().code,
             "bad_attr"
         );
         assert_eq!(
-            parse_attrs(&["noequals".into()]).unwrap_err().kind,
+            parse_attrs(&["noequals".into()]).unwrap_err().code,
             "bad_attr"
         );
     }
