@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 /// The environment variable holding the key (safer than `--key`, which `ps` shows).
@@ -156,20 +156,21 @@ struct KeyArgs {
 impl KeyArgs {
     /// Whether a key was given in any of the three places.
     fn given(&self) -> bool {
-        self.key.is_some()
-            || self.key_file.is_some()
-            || std::env::var_os(KEY_ENV).is_some_and(|v| !v.is_empty())
+        self.source().given()
+    }
+
+    fn source(&self) -> SecretSource<'_> {
+        // The flag wins, then the file; clap keeps both from being given.
+        SecretSource {
+            flag: self.key.as_ref().map(|k| k.0.as_str()),
+            file: self.key_file.as_deref(),
+            env: Some(KEY_ENV),
+            what: "key",
+        }
     }
 
     fn load(&self) -> Result<Key, CliError> {
-        // The flag wins, then the file (secret_text's order); clap keeps both from being given.
-        let text = input::secret_text(
-            self.key.as_ref().map(|k| k.0.as_str()),
-            self.key_file.as_deref(),
-            KEY_ENV,
-            "key",
-        )?;
-        latin1_key(&text, "the key")
+        latin1_key(&self.source().text()?, "the key")
     }
 }
 
@@ -556,7 +557,7 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
         let mut services = Vec::with_capacity(a.service_keys.len());
         for (name, path) in &a.service_keys {
             let what = format!("key of service {name:?}");
-            let text = input::secret_text(None, Some(path), KEY_ENV, &what)?;
+            let text = SecretSource::file(path, &what).text()?;
             services.push((name.clone(), latin1_key(&text, &format!("the {what}"))?));
         }
         builder = builder.services(services);

@@ -10,7 +10,7 @@ use ninchat_master::{Call, Expire, Format, Grant, Json, MasterKey, Signer, Verif
 use serde_json::{Value, json};
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 const KEY_ID_ENV: &str = "NINCHAT_MASTER_KEY_ID";
@@ -437,12 +437,13 @@ fn signing_input(e: ninchat_master::Error) -> CliError {
 }
 
 fn master_key(args: &KeyArgs) -> Result<MasterKey, CliError> {
-    let secret = input::secret_text(
-        args.secret.as_deref(),
-        args.secret_file.as_deref(),
-        SECRET_ENV,
-        "master key secret",
-    )?;
+    let secret = SecretSource {
+        flag: args.secret.as_deref(),
+        file: args.secret_file.as_deref(),
+        env: Some(SECRET_ENV),
+        what: "master key secret",
+    }
+    .text()?;
     Ok(MasterKey::new(args.key_id.as_str(), secret.trim())?)
 }
 
