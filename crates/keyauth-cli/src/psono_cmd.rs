@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 const EXAMPLES: &str = "\
@@ -311,14 +311,15 @@ fn hex_flag(
     file: Option<&Path>,
     what: &str,
 ) -> Result<Option<Zeroizing<String>>, CliError> {
-    if let Some(text) = flag {
-        return Ok(Some(Zeroizing::new(text)));
-    }
-    let Some(path) = file else { return Ok(None) };
-    let bytes = input::read_file(path, what)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| CliError::input("bad_hex", format!("{what} file is not hex text")))?;
-    Ok(Some(Zeroizing::new(text.trim().to_owned())))
+    let source = SecretSource {
+        flag: flag.as_deref(),
+        file,
+        env: None,
+        what,
+    };
+    Ok(source
+        .opt_text()?
+        .map(|text| Zeroizing::new(text.trim().to_owned())))
 }
 
 /// Flags over variables over the file: the flags are offered to `Config::from_vars` as if
@@ -1095,7 +1096,7 @@ mod tests {
         );
         assert_eq!(parse_field("JSON").unwrap(), FieldSel::Json);
         assert_eq!(parse_field("secret-type").unwrap(), FieldSel::SecretType);
-        assert_eq!(parse_field("pasword").unwrap_err().kind, "unknown_field");
+        assert_eq!(parse_field("pasword").unwrap_err().code, "unknown_field");
     }
 
     #[test]
