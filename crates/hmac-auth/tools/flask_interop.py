@@ -1,6 +1,7 @@
 """Interop partner for crates/hmac-auth/tests/flask_interop.rs: the real Flask-HMAC.
 
-Needs Flask and the flaskhmac 1.2.1 package (`flask_hmac`) importable; set
+Needs Flask and the flaskhmac 1.2.1 package (`flask_hmac`) importable (pins:
+tools/flask-requirements.txt); set
 KEYAUTH_FLASKHMAC_PATH to a directory holding it if it is not installed.
 
     flask_interop.py serve          run a Flask app protected by flask_hmac on 127.0.0.1,
@@ -57,6 +58,8 @@ def client(port):
             "form_unsigned": send("POST", "/a", b"amount=9", {"Signature": hm.make_hmac(b"").decode(),
                                   "Content-Type": "application/x-www-form-urlencoded"}),
             "missing": send("GET", "/a", b"", {}),
+            "options": send("OPTIONS", "/a", b"", {"Origin": "http://app.example",
+                                                   "Access-Control-Request-Method": "POST"}),
         }
     print(json.dumps(out), flush=True)
 
