@@ -8,13 +8,10 @@
 //! It binds 127.0.0.1 on an ephemeral port, sends a few signed and unsigned requests, prints
 //! the answers and exits.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::extract::Extension;
 use axum::routing::post;
 use hmac_auth::{Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, Signer, StrongMode};
-use keyauth_core::MemoryReplayGuard;
 
 async fn handler(Extension(who): Extension<Authenticated>, body: String) -> String {
     format!(
@@ -45,7 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             post(handler).layer(
                 HmacAuthLayer::new(hmac.clone())
                     .body_limit(64 * 1024)
-                    .strong(StrongMode::new(Arc::new(MemoryReplayGuard::new(100_000))).skew(120)),
+                    .strong(StrongMode::new().max_skew(std::time::Duration::from_secs(120))),
             ),
         );
 

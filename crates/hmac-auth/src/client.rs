@@ -52,9 +52,9 @@ impl Signer {
         }
     }
 
-    /// The clock that stamps strong-mode requests.
+    /// The clock that stamps strong-mode requests (default: the system clock).
     #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -185,8 +185,7 @@ mod tests {
         assert!(req.headers()["signature"].is_sensitive());
 
         let clock = Arc::new(FixedClock::new(UnixTime::new(1_000)));
-        let strong =
-            Signer::new(hmac.clone(), Credential::Strong(Some("svc".into()))).with_clock(clock);
+        let strong = Signer::new(hmac.clone(), Credential::Strong(Some("svc".into()))).clock(clock);
         strong.sign(&mut req).unwrap();
         let claims = hmac
             .check_strong(

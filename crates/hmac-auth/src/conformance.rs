@@ -539,8 +539,9 @@ impl Scheme for StrongConformance {
                     Arc::new(FixedClock::new(now)),
                 ));
                 let mut layer = HmacAuthLayer::new(hmac).strong(
-                    StrongMode::new(guard)
-                        .skew(input.u64("skew")?)
+                    StrongMode::new()
+                        .replay_guard(guard)
+                        .max_skew(Duration::from_secs(input.u64("skew")?))
                         .clock(Arc::new(FixedClock::new(now))),
                 );
                 if let Some(o) = only(input.get("only"))? {

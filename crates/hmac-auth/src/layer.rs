@@ -4,13 +4,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
-use keyauth_core::{Clock, ReplayGuard, SystemClock};
+use keyauth_core::{Clock, MemoryReplayGuard, ReplayGuard, SystemClock};
 
 use crate::strong::{DEFAULT_SKEW, signed_target};
 use crate::werkzeug::werkzeug_abort_status;
@@ -19,7 +20,24 @@ use crate::{DEFAULT_ERROR_CODE, Error, Hmac, Only};
 /// The default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
-/// Strong-mode settings for the layer: the replay guard, the allowed skew and the clock.
+/// The replay guard a [`StrongMode`] starts with: a [`MemoryReplayGuard`] for this many
+/// nonces (one process; use a `RedisReplayGuard` when several servers share the load).
+pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+
+/// Strong-mode checking for the layer (the strong verifier): the replay guard, the allowed
+/// clock skew and the clock, with the workspace's knob names.
+///
+/// ```
+/// use std::{sync::Arc, time::Duration};
+/// use hmac_auth::{Hmac, HmacAuthLayer, Key, MemoryReplayGuard, StrongMode, SystemClock};
+/// let strong = StrongMode::new()
+///     .replay_guard(Arc::new(MemoryReplayGuard::new(10_000)))
+///     .max_skew(Duration::from_secs(120))
+///     .clock(Arc::new(SystemClock));
+/// let layer = HmacAuthLayer::new(Hmac::new(Key::latin1("s3cr3tk3y")?)).strong(strong);
+/// # drop(layer);
+/// # Ok::<(), hmac_auth::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct StrongMode {
     guard: Arc<dyn ReplayGuard>,
@@ -27,27 +45,42 @@ pub struct StrongMode {
     clock: Arc<dyn Clock>,
 }
 
+impl Default for StrongMode {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl StrongMode {
-    /// Strong mode remembering nonces in `guard` (a
-    /// [`MemoryReplayGuard`](keyauth_core::MemoryReplayGuard) for one process, a
-    /// `RedisReplayGuard` for several), 300 s skew, system clock.
+    /// Strong mode with a [`MemoryReplayGuard`] of [`DEFAULT_REPLAY_CAPACITY`] nonces,
+    /// 300 s maximum skew and the system clock.
     #[must_use]
-    pub fn new(guard: Arc<dyn ReplayGuard>) -> Self {
+    pub fn new() -> Self {
         Self {
-            guard,
+            guard: Arc::new(MemoryReplayGuard::new(DEFAULT_REPLAY_CAPACITY)),
             skew: DEFAULT_SKEW,
             clock: Arc::new(SystemClock),
         }
     }
 
-    /// The allowed difference between a request's timestamp and the server clock, seconds.
+    /// Where nonces are remembered (a [`MemoryReplayGuard`] for one process, a
+    /// `RedisReplayGuard`, feature `redis`, for several). A guard that cannot answer fails
+    /// closed (503).
     #[must_use]
-    pub fn skew(mut self, secs: u64) -> Self {
-        self.skew = secs;
+    pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
+        self.guard = guard;
         self
     }
 
-    /// The server clock (a `FixedClock` in tests).
+    /// The largest allowed difference between a request's timestamp and the server clock,
+    /// either way (inclusive; whole seconds, rounded down). Default 300 s.
+    #[must_use]
+    pub fn max_skew(mut self, skew: Duration) -> Self {
+        self.skew = skew.as_secs();
+        self
+    }
+
+    /// The server clock (a `FixedClock` in tests). Default: the system clock.
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -131,7 +164,8 @@ struct Config {
     only: Option<Only>,
     limit: usize,
     error_status: StatusCode,
-    strong: Option<StrongMode>,
+    strong: bool,
+    time: StrongMode,
     on_error: Option<ErrorHook>,
     options: OptionsRequests,
 }
@@ -148,7 +182,7 @@ impl Config {
             | Error::UnknownKeyName
             | Error::StaleTimestamp
             | Error::Replayed
-                if self.strong.is_some() =>
+                if self.strong =>
             {
                 StatusCode::UNAUTHORIZED
             }
@@ -163,7 +197,7 @@ impl Config {
         let rejection = Rejection {
             status: self.status_for(&error),
             error,
-            strong: self.strong.is_some(),
+            strong: self.strong,
         };
         let res = match &self.on_error {
             Some(hook) => hook(&rejection),
@@ -208,6 +242,7 @@ impl core::fmt::Debug for HmacAuthLayer {
             .field("limit", &self.config.limit)
             .field("error_status", &self.config.error_status)
             .field("strong", &self.config.strong)
+            .field("time", &self.config.time)
             .finish_non_exhaustive()
     }
 }
@@ -222,7 +257,8 @@ impl HmacAuthLayer {
                 only: None,
                 limit: DEFAULT_BODY_LIMIT,
                 error_status: werkzeug_abort_status(DEFAULT_ERROR_CODE),
-                strong: None,
+                strong: false,
+                time: StrongMode::new(),
                 on_error: None,
                 options: OptionsRequests::Answer,
             }),
@@ -240,7 +276,8 @@ impl HmacAuthLayer {
                 only: c.only.clone(),
                 limit: c.limit,
                 error_status: c.error_status,
-                strong: c.strong.clone(),
+                strong: c.strong,
+                time: c.time.clone(),
                 on_error: c.on_error.clone(),
                 options: c.options,
             };
@@ -270,10 +307,34 @@ impl HmacAuthLayer {
         self.edit(|c| c.error_status = werkzeug_abort_status(code))
     }
 
-    /// Switches to strong mode (not wire-compatible with Flask-HMAC).
+    /// Switches to strong mode (not wire-compatible with Flask-HMAC) with these settings.
     #[must_use]
     pub fn strong(self, strong: StrongMode) -> Self {
-        self.edit(|c| c.strong = Some(strong))
+        self.edit(|c| {
+            c.strong = true;
+            c.time = strong;
+        })
+    }
+
+    /// Strong mode's replay guard ([`StrongMode::replay_guard`]). Does not switch strong mode
+    /// on: compatible mode has no nonces, so there it has no effect.
+    #[must_use]
+    pub fn replay_guard(self, guard: Arc<dyn ReplayGuard>) -> Self {
+        self.edit(|c| c.time = c.time.clone().replay_guard(guard))
+    }
+
+    /// Strong mode's maximum clock skew ([`StrongMode::max_skew`]). Does not switch strong
+    /// mode on: compatible mode has no timestamps, so there it has no effect.
+    #[must_use]
+    pub fn max_skew(self, skew: Duration) -> Self {
+        self.edit(|c| c.time = c.time.clone().max_skew(skew))
+    }
+
+    /// Strong mode's server clock ([`StrongMode::clock`]). Does not switch strong mode on:
+    /// compatible mode has no timestamps, so there it has no effect.
+    #[must_use]
+    pub fn clock(self, clock: Arc<dyn Clock>) -> Self {
+        self.edit(|c| c.time = c.time.clone().clock(clock))
     }
 
     /// What happens to `OPTIONS` requests. The default, [`OptionsRequests::Answer`], is
@@ -347,9 +408,12 @@ impl Config {
         parts: &http::request::Parts,
         body: &[u8],
     ) -> Result<crate::Authenticated, Error> {
-        match &self.strong {
-            None => self.hmac.validate_parts(parts, body, self.only.as_ref()),
-            Some(strong) => {
+        if !self.strong {
+            return self.hmac.validate_parts(parts, body, self.only.as_ref());
+        }
+        let strong = &self.time;
+        {
+            {
                 self.hmac
                     .verify_strong(
                         &parts.method,

@@ -2,6 +2,16 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+/// The core crate whose types this API exposes (clock, replay guards, secrets), re-exported
+/// so one dependency is enough.
+pub use keyauth_core;
+pub use keyauth_core::{
+    Clock, ErrorKind, FixedClock, MemoryReplayGuard, ReplayError, ReplayGuard, Secret, SystemClock,
+    UnixTime,
+};
+#[cfg(feature = "redis")]
+pub use keyauth_core::{RedisOptions, RedisReplayGuard};
+
 mod client;
 mod compat;
 #[cfg(feature = "conformance")]
@@ -22,7 +32,8 @@ pub use digest::{Digest, Key};
 pub use error::Error;
 #[cfg(feature = "tower")]
 pub use layer::{
-    DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, OptionsRequests, Rejection, StrongMode,
+    DEFAULT_BODY_LIMIT, DEFAULT_REPLAY_CAPACITY, HmacAuth, HmacAuthLayer, OptionsRequests,
+    Rejection, StrongMode,
 };
 pub use strong::{StrongClaims, StrongSignature};
 pub use werkzeug::{signed_message, werkzeug_abort_status};

@@ -272,7 +272,12 @@ async fn error_code_and_error_hook() {
 }
 
 fn strong_layer(guard: Arc<dyn keyauth_core::ReplayGuard>, clock: Arc<dyn Clock>) -> HmacAuthLayer {
-    HmacAuthLayer::new(hmac()).strong(StrongMode::new(guard).skew(60).clock(clock))
+    // The layer's own knobs, set after switching strong mode on.
+    HmacAuthLayer::new(hmac())
+        .strong(StrongMode::new())
+        .replay_guard(guard)
+        .max_skew(Duration::from_secs(60))
+        .clock(clock)
 }
 
 #[tokio::test]
@@ -282,7 +287,7 @@ async fn strong_mode_refuses_replays_stale_and_retargeted_requests() {
     let guard = Arc::new(MemoryReplayGuard::with_clock(10_000, clock.clone()));
     let addr = serve(strong_layer(guard, clock.clone())).await;
     let signer =
-        Signer::new(hmac(), Credential::Strong(Some("aservice".into()))).with_clock(clock.clone());
+        Signer::new(hmac(), Credential::Strong(Some("aservice".into()))).clock(clock.clone());
 
     let req = client()
         .post(format!("http://{addr}/pay?to=alice"))
@@ -308,7 +313,7 @@ async fn strong_mode_refuses_replays_stale_and_retargeted_requests() {
 
     // Stale: signed 61 s before the server's clock.
     let old = Arc::new(FixedClock::new(now.saturating_sub(61)));
-    let stale = Signer::new(hmac(), Credential::Strong(None)).with_clock(old);
+    let stale = Signer::new(hmac(), Credential::Strong(None)).clock(old);
     let req = client()
         .get(format!("http://{addr}/a"))
         .build_signed(&stale)

@@ -32,9 +32,13 @@ fn child_server() {
         let options = keyauth_core::RedisOptions::new(url)
             .prefix(std::env::var("HMAC_AUTH_CHILD_PREFIX").unwrap());
         let guard = Arc::new(keyauth_core::RedisReplayGuard::new(&options).unwrap());
-        let app = Router::new()
-            .fallback(|| async { "ok" })
-            .layer(HmacAuthLayer::new(hmac()).strong(StrongMode::new(guard).skew(60)));
+        let app = Router::new().fallback(|| async { "ok" }).layer(
+            HmacAuthLayer::new(hmac()).strong(
+                StrongMode::new()
+                    .replay_guard(guard)
+                    .max_skew(std::time::Duration::from_secs(60)),
+            ),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("PORT {}", listener.local_addr().unwrap().port());
         let _ = tokio::time::timeout(Duration::from_secs(30), axum::serve(listener, app)).await;

@@ -878,7 +878,9 @@ async fn curl_in_strong_mode() {
     let global = write(&dir, "global", KEY.as_bytes());
     let svc = write(&dir, "svc", SERVICE_KEY.as_bytes());
     let wrong = write(&dir, "wrong", WRONG_KEY.as_bytes());
-    let strong = StrongMode::new(Arc::new(MemoryReplayGuard::new(1000))).skew(60);
+    let strong = StrongMode::new()
+        .replay_guard(Arc::new(MemoryReplayGuard::new(1000)))
+        .max_skew(std::time::Duration::from_secs(60));
     let addr = serve(HmacAuthLayer::new(server_hmac(Digest::Sha256)).strong(strong)).await;
     let url = format!("http://{addr}/pay?to=alice");
 
