@@ -744,9 +744,10 @@ fn wipe(v: &mut Value) {
 }
 
 /// Prints a document holding secret values, then wipes its copies.
-fn emit_secret(out: &Output, mut doc: Value, text: &Zeroizing<String>) {
-    out.emit(&doc, text);
+fn emit_secret(out: &Output, mut doc: Value, text: &Zeroizing<String>) -> Result<(), CliError> {
+    let written = out.emit(&doc, text);
     wipe(&mut doc);
+    written
 }
 
 // ---------------------------------------------------------------------------------------
@@ -781,7 +782,7 @@ fn secret_get(config: Config, args: &GetArgs, out: &Output) -> Result<Exit, CliE
         out.emit(
             &json!({"secret_id": id, "type": ty, "via": via, "fields": fields}),
             &text,
-        );
+        )?;
         return Ok(Exit::Ok);
     };
     let (field, value) = match sel {
@@ -813,7 +814,7 @@ fn secret_get(config: Config, args: &GetArgs, out: &Output) -> Result<Exit, CliE
     } else {
         text
     };
-    emit_secret(out, doc, &text);
+    emit_secret(out, doc, &text)?;
     Ok(Exit::Ok)
 }
 
@@ -858,7 +859,7 @@ fn secret_set(config: Config, args: SetArgs, out: &Output) -> Result<Exit, CliEr
     out.emit(
         &json!({"secret_id": secret_id, "field": field, "psono_field": psono_field, "updated": true}),
         &format!("updated {psono_field} of secret {secret_id}"),
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -959,7 +960,7 @@ fn env_vars(config: Config, args: &EnvVarsArgs, out: &Output) -> Result<Exit, Cl
         out,
         json!({"secret_id": args.secret_id, "via": via, "variables": list}),
         &text,
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -1022,7 +1023,7 @@ fn run_command(config: Config, args: RunArgs, out: &Output) -> Result<Exit, CliE
     out.emit(
         &json!({"secret_id": args.secret_id, "via": via, "exit_code": code, "signal": signal}),
         "",
-    );
+    )?;
     if code == 0 {
         return Ok(Exit::Ok);
     }
@@ -1055,7 +1056,7 @@ fn datastores(config: Config, out: &Output) -> Result<Exit, CliError> {
             json!({"id": d.id, "type": d.kind, "description": d.description, "is_default": d.is_default})
         })
         .collect();
-    out.emit(&json!({"datastores": docs}), &text);
+    out.emit(&json!({"datastores": docs}), &text)?;
     Ok(Exit::Ok)
 }
 
