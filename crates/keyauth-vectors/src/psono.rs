@@ -20,7 +20,7 @@ use crate::{Case, CaseError, CaseResult, Input, Scheme};
 pub(crate) struct Psono;
 
 fn kind(e: Error) -> CaseError {
-    CaseError::kind(e.as_str())
+    CaseError::kind(e.code())
 }
 
 fn bad(why: &str) -> CaseError {

@@ -19,7 +19,7 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 
 fn check(name: &str, expect: &Value, got: Result<Vec<(&str, Value)>, Error>) {
     match (expect.get("error"), got) {
-        (Some(kind), Err(e)) => assert_eq!(kind, e.as_str(), "{name}"),
+        (Some(kind), Err(e)) => assert_eq!(kind, e.code(), "{name}"),
         (Some(kind), Ok(v)) => panic!("{name}: expected {kind}, got {v:?}"),
         (None, Err(e)) => panic!("{name}: unexpected error {e:?}"),
         (None, Ok(fields)) => {
