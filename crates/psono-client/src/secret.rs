@@ -499,19 +499,24 @@ impl Secret {
     /// one; `env_vars` takes a JSON list of `{key, value}`).
     ///
     /// # Errors
-    /// [`Error::UnknownField`], [`Error::InvalidJson`] for a bad `env_vars` list.
+    /// [`Error::UnknownField`], [`Error::Config`] for a value of the wrong form (an
+    /// `env_vars` list that is not JSON, a period that is not a number).
     pub fn set(&mut self, name: &FieldName, text: &str) -> Result<String, Error> {
         let field = self.resolve(name)?;
         let value = if field.ends_with("_variables") {
-            let v: Value =
-                serde_json::from_str(text).map_err(|e| Error::json("env_vars value", &e))?;
-            parse_env_vars(&v)?;
+            let bad = || {
+                Error::Config(
+                    "an env_vars value must be a JSON list of {\"key\", \"value\"} objects".into(),
+                )
+            };
+            let v: Value = serde_json::from_str(text).map_err(|_| bad())?;
+            parse_env_vars(&v).map_err(|_| bad())?;
             v
         } else if field.ends_with("_period") || field.ends_with("_digits") {
             text.trim()
                 .parse::<u32>()
                 .map(Value::from)
-                .map_err(|_| Error::InvalidTotp("period and digits are whole numbers"))?
+                .map_err(|_| Error::Config("totp period and digits are whole numbers".into()))?
         } else {
             Value::String(text.to_owned())
         };

@@ -304,7 +304,12 @@ async fn expired_token_is_refused_by_server_and_noticed_by_client() {
     let s2 = Client::new(cfg).unwrap().login().await.unwrap();
     // Past valid_till by the local clock: a fresh login first (no wasted refused request),
     // and when the fresh session is expired by that clock too, no request at all.
-    clock.set(s2.info().session_valid_till().to_unix().saturating_add(10_000));
+    clock.set(
+        s2.info()
+            .session_valid_till()
+            .to_unix()
+            .saturating_add(10_000),
+    );
     let before = srv.state.requests.load(Ordering::SeqCst);
     assert_eq!(s2.datastores().await.unwrap_err(), Error::SessionExpired);
     assert_eq!(
