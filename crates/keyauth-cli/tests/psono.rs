@@ -12,8 +12,8 @@ use std::time::Duration;
 use psono_client::Client;
 use serde_json::{Value, json};
 use server::{
-    ApiKeyCreds, DATASTORE_ID, SECRET_DB, SECRET_ENV, SECRET_NOTE, SECRET_WEB, TestServer,
-    USER_DATASTORE_ID,
+    ApiKeyCreds, DATASTORE_ID, SECRET_DB, SECRET_ENV, SECRET_NOTE, SECRET_TOTP, SECRET_WEB,
+    TestServer, USER_DATASTORE_ID,
 };
 use tokio::io::AsyncWriteExt as _;
 
@@ -1103,4 +1103,306 @@ async fn silent_server_times_out_with_exit_3() {
     out.assert_fails(3, "timeout");
     assert!(started.elapsed() < Duration::from_secs(30));
     silent.abort();
+}
+
+// ---------------------------------------------------------------------------------------
+// psonoci parity (issue 18)
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psonoci_rewritten_secret_reads_right_and_null_is_not_set() {
+    let srv = TestServer::start().await;
+    srv.psonoci_rewrite(SECRET_DB);
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(
+        &["psono", "secret", "get", SECRET_DB, "password"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, format!("{}\n", "x".repeat(300)).as_str()),
+        "{}",
+        out.stderr
+    );
+    let out = keyauth(
+        &["psono", "secret", "get", SECRET_DB, "secret_type"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "application\n");
+    // A null field: exit 1 and a sentence, never an empty line and 0.
+    let out = keyauth(&["psono", "secret", "get", SECRET_DB, "notes"], &env, None).await;
+    assert_eq!(out.code, 0, "notes is set to \"big\": {}", out.stderr);
+    let mut fields = srv.secret_fields(SECRET_DB);
+    fields["application_password_notes"] = Value::Null;
+    srv.store_fields(SECRET_DB, &fields);
+    let out = keyauth(&["psono", "secret", "get", SECRET_DB, "notes"], &env, None).await;
+    out.assert_fails(1, "field_not_set");
+    assert!(out.stderr.contains("is not set"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    // env-vars and run accept a psonoci-written env secret.
+    srv.psonoci_rewrite(SECRET_ENV);
+    let out = keyauth(&["psono", "env-vars", SECRET_ENV], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("export TOKEN='abc'"), "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restricted_write_key_sets_through_the_access_endpoint() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let before = srv.state.requests.load(std::sync::atomic::Ordering::SeqCst);
+    let out = keyauth(
+        &[
+            "--json", "psono", "secret", "set", SECRET_DB, "password", "-",
+        ],
+        &env,
+        Some("hunter2\n"),
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["via"], "api_key_access");
+    assert_eq!(
+        srv.state.requests.load(std::sync::atomic::Ordering::SeqCst) - before,
+        2
+    );
+    assert_eq!(
+        srv.secret_fields(SECRET_DB)["application_password_password"],
+        "hunter2"
+    );
+    assert_eq!(srv.tokens(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_vars_get_or_create_and_update_or_create() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(
+        &["psono", "env-vars", "get-or-create", SECRET_ENV, "TOKEN"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "abc\n"),
+        "{}",
+        out.stderr
+    );
+    let out = keyauth(
+        &[
+            "psono",
+            "env-vars",
+            "get-or-create",
+            SECRET_ENV,
+            "NEW_ONE",
+            "-n",
+            "32",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let created = out.stdout.trim_end().to_owned();
+    assert_eq!(created.len(), 32);
+    assert!(created.chars().all(|c| c.is_ascii_alphanumeric()));
+    // Stored, and read back unchanged.
+    let out = keyauth(
+        &["psono", "env-vars", "get-or-create", SECRET_ENV, "NEW_ONE"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout.trim_end(), created);
+    let out = keyauth(
+        &[
+            "psono",
+            "env-vars",
+            "update-or-create",
+            SECRET_ENV,
+            "TOKEN",
+            "rotated",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "rotated\n");
+    let vars = srv.secret_fields(SECRET_ENV)["environment_variables_variables"].clone();
+    assert_eq!(vars[0], json!({"key": "TOKEN", "value": "rotated"}));
+    assert_eq!(vars.as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_commands() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(&["psono", "totp", "get-token", SECRET_TOTP], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let token = out.stdout.trim_end().to_owned();
+    assert_eq!(token.len(), 6);
+    let want =
+        psono_client::Totp::new("JBSWY3DPEHPK3PXP", Some("SHA1"), Some(6), Some(30)).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(want.validate_at(&token, now, 1));
+    let out = keyauth(
+        &["psono", "totp", "validate-token", SECRET_TOTP, &token],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let wrong = if token == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    let out = keyauth(
+        &["psono", "totp", "validate-token", SECRET_TOTP, wrong],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(1, "token_invalid");
+    let out = keyauth(
+        &[
+            "psono",
+            "totp",
+            "get-url",
+            SECRET_TOTP,
+            "--issuer",
+            "ACME",
+            "--account-name",
+            "ci",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        out.stdout,
+        "otpauth://totp/ACME:ci?secret=JBSWY3DPEHPK3PXP&issuer=ACME&algorithm=SHA1&digits=6&period=30\n"
+    );
+    // An 80-bit SHA256 key with 8 digits (psonoci refuses keys under 128 bits).
+    let mut f = srv.secret_fields(SECRET_TOTP);
+    f["totp_algorithm"] = json!("SHA256");
+    f["totp_digits"] = json!(8);
+    srv.store_fields(SECRET_TOTP, &f);
+    let out = keyauth(&["psono", "totp", "get-token", SECRET_TOTP], &env, None).await;
+    assert_eq!(out.stdout.trim_end().len(), 8, "{}", out.stderr);
+    // Not a TOTP secret.
+    let out = keyauth(&["psono", "totp", "get-token", SECRET_DB], &env, None).await;
+    out.assert_fails(2, "wrong_secret_type");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_info_secrets_and_run_over_all_secrets() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(&["psono", "api-key", "info"], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let info: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(info["num_api_key_secrets"], 4);
+    assert_eq!(info["restrict_to_secrets"], true);
+    assert_eq!(info["write"], true);
+    assert!(
+        info["api_key_secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == SECRET_ENV)
+    );
+    let out = keyauth(&["psono", "api-key", "secrets"], &env, None).await;
+    let all: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(all[SECRET_DB]["type"], "application");
+    assert_eq!(all[SECRET_ENV]["env_vars"][0]["key"], "TOKEN");
+    // psonoci's run: every env var of the key's secrets, no secret id.
+    let out = keyauth(
+        &["psono", "run", "--", "sh", "-c", "printf %s \"$TOKEN\""],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "abc"),
+        "{}",
+        out.stderr
+    );
+    let out = keyauth(
+        &[
+            "psono",
+            "run",
+            "-f",
+            SECRET_DB,
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"${TOKEN-unset}\"",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "unset");
+    assert!(out.stderr.contains("no env vars found"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_save_show_timeout_units_and_html_errors() {
+    let srv = TestServer::start().await;
+    let dir = TempDir::new("config-save");
+    let path = dir.0.join("psonoci.toml");
+    let mut env = env_for(&srv, &srv.fixture.full, true);
+    env.push(("PSONO_CI_TIMEOUT", "30s".to_owned()));
+    let out = keyauth(&["psono", "config", "save", path_str(&path)], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("timeout = 30"), "{text}");
+    let out = keyauth(&["psono", "config", "save", path_str(&path)], &env, None).await;
+    out.assert_fails(2, "exists");
+    // The saved file alone is enough.
+    let out = keyauth(
+        &[
+            "psono",
+            "--config",
+            path_str(&path),
+            "secret",
+            "get",
+            SECRET_WEB,
+            "username",
+        ],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "alice\n", "{}", out.stderr);
+    let out = keyauth(
+        &["psono", "--config-path", path_str(&path), "config", "show"],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout.trim_end(), text.trim_end());
+    // A server URL that is not the API root: Django's 404 page becomes a sentence.
+    let mut env = env_for(&srv, &srv.fixture.full, false);
+    env[0].1 = format!("{}/wrong", srv.url);
+    let out = keyauth(&["psono", "api-key", "info"], &env, None).await;
+    out.assert_fails(1, "not_found");
+    assert!(!out.stderr.contains('<'), "{}", out.stderr);
+    assert!(out.stderr.contains("server URL"), "{}", out.stderr);
 }
