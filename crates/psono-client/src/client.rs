@@ -312,13 +312,13 @@ impl Client {
     /// The login exchange: the new session's info and the user's keys (`None` for a key
     /// restricted to secrets).
     pub(crate) async fn login_raw(&self) -> Result<(LoginInfo, Option<UserKeys>), Error> {
-        let seed =
-            self.config
-                .api_key_private_key
-                .as_ref()
-                .ok_or_else(|| Error::MissingSetting {
-                    name: "PSONO_CI_API_PRIVATE_KEY_HEX",
-                })?;
+        let seed = self
+            .config
+            .api_key_private_key
+            .as_ref()
+            .ok_or(Error::MissingSetting {
+                name: "PSONO_CI_API_PRIVATE_KEY_HEX",
+            })?;
         let server_key = self.config.server_signature.ok_or(Error::MissingSetting {
             name: "PSONO_CI_SERVER_SIGNATURE_HEX",
         })?;
