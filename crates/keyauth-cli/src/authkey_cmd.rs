@@ -8,7 +8,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 const KEY_ENV: &str = "KEYAUTH_AUTH_KEY_HEX";
@@ -180,7 +180,9 @@ fn auth_key(args: &KeyArgs) -> Result<AuthKey, CliError> {
     }
     let bytes = match (&args.key_file, &args.key_hex) {
         (Some(path), _) => {
-            let raw = input::read_file(path, "auth key")?;
+            let raw = SecretSource::file(path, "auth key")
+                .bytes()?
+                .unwrap_or_default();
             if raw.len() == authkey::AUTH_KEY_LEN {
                 raw
             } else {
@@ -203,7 +205,13 @@ fn auth_key(args: &KeyArgs) -> Result<AuthKey, CliError> {
         }
         (None, Some(hex)) => input::hex_bytes(hex, "--key-hex")?,
         (None, None) => {
-            let text = input::secret_text(None, None, KEY_ENV, "auth key")?;
+            let text = SecretSource {
+                flag: None,
+                file: None,
+                env: Some(KEY_ENV),
+                what: "auth key",
+            }
+            .text()?;
             input::hex_bytes(&text, KEY_ENV)?
         }
     };

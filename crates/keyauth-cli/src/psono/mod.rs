@@ -16,7 +16,7 @@ use psono_client::{
 };
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::SecretSource;
 use crate::output::Output;
 
 pub(crate) use commands::PsonoCommand;
@@ -199,10 +199,16 @@ fn key_flag<T>(
     var: &str,
     parse: fn(&str) -> Result<T, PsonoError>,
 ) -> Result<Option<T>, CliError> {
-    let text = match (flag, file) {
-        (Some(t), _) => zeroize::Zeroizing::new(t),
-        (None, Some(path)) => input::read_text(path, what)?,
-        (None, None) => return Ok(None),
+    let flag = flag.map(zeroize::Zeroizing::new);
+    // The variable is read by psono-client's Settings::from_vars, beneath the flags.
+    let source = SecretSource {
+        flag: flag.as_deref().map(String::as_str),
+        file,
+        env: None,
+        what,
+    };
+    let Some(text) = source.opt_text()? else {
+        return Ok(None);
     };
     parse(text.trim()).map(Some).map_err(|_| {
         CliError::input(
@@ -340,8 +346,9 @@ pub(crate) fn check_secret_id(id: &str) -> Result<(), CliError> {
 }
 
 /// The exit code of a library error, from its kind: settings and names the secret's type does
-/// not have exit 2; refusals and absences 1; the network and malformed answers 3. The error's
-/// `code()` is the `kind` of the CLI error.
+/// not have exit 2; refusals and absences 1; the network and malformed answers 3 (unlike
+/// `CliError::from_library`: psono-client only meets malformed data in the server's answers,
+/// the CLI's own input is checked before). The error's `code()` is the CLI error's code.
 pub(crate) fn fail(e: &PsonoError) -> CliError {
     let exit = match e.kind() {
         ErrorKind::InvalidKey => Exit::Usage,
@@ -357,7 +364,10 @@ pub(crate) fn fail(e: &PsonoError) -> CliError {
         }
         other => other.to_string(),
     };
-    CliError::new(exit, e.code(), message)
+    CliError {
+        kind: e.kind().as_str(),
+        ..CliError::new(exit, e.code(), message)
+    }
 }
 
 /// The timeout a `block_on` needs at most (a bounded wait even when a server stalls).
@@ -408,7 +418,7 @@ mod tests {
         let e = fail(&PsonoError::MissingSetting {
             name: "PSONO_CI_SERVER_URL",
         });
-        assert_eq!((e.exit, e.kind.as_str()), (Exit::Usage, "missing_setting"));
+        assert_eq!((e.exit, e.code.as_str()), (Exit::Usage, "missing_setting"));
         assert_eq!(
             e.message,
             "--server-url / PSONO_CI_SERVER_URL is not set (nor in a config file)"
