@@ -1406,3 +1406,130 @@ async fn config_save_show_timeout_units_and_html_errors() {
     assert!(!out.stderr.contains('<'), "{}", out.stderr);
     assert!(out.stderr.contains("server URL"), "{}", out.stderr);
 }
+
+/// `true` when `tool` runs; otherwise prints "skipped" (and fails under CI=true).
+fn have(tool: &str, arg: &str) -> bool {
+    let ok = std::process::Command::new(tool)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required under CI=true"
+        );
+        eprintln!("skipped: {tool} is not installed");
+    }
+    ok
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_add_puts_the_key_into_a_running_agent() {
+    if !have("ssh-agent", "-h") || !have("ssh-keygen", "-?") {
+        return;
+    }
+    let srv = TestServer::start().await;
+    let dir = TempDir::new("ssh");
+    let key = dir.0.join("id_ed25519");
+    let st = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci@example", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let private = std::fs::read_to_string(&key).unwrap();
+    let public = std::fs::read_to_string(dir.0.join("id_ed25519.pub")).unwrap();
+    let fp = String::from_utf8(
+        std::process::Command::new("ssh-keygen")
+            .arg("-lf")
+            .arg(dir.0.join("id_ed25519.pub"))
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let fp = fp.split_whitespace().nth(1).unwrap().to_owned();
+    // The DB secret slot (attached to the restricted write key) now holds an SSH key secret.
+    srv.store_fields(
+        SECRET_DB,
+        &json!({"ssh_own_key_title": "deploy", "ssh_own_key_private": private,
+                "ssh_own_key_public": public, "ssh_own_key_notes": null}),
+    );
+    let sock = dir.0.join("agent.sock");
+    let mut agent = tokio::process::Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if sock.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(
+        &[
+            "--json",
+            "psono",
+            "ssh",
+            "add",
+            SECRET_DB,
+            "--ssh-auth-sock-path",
+            path_str(&sock),
+            "--key-lifetime",
+            "600",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["fingerprint"], fp.as_str());
+    let listed = std::process::Command::new("ssh-add")
+        .arg("-l")
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(listed.contains(&fp), "{listed}");
+    assert!(listed.contains("ci@example"), "{listed}");
+    // Not an SSH key secret; no agent.
+    let out = keyauth(
+        &[
+            "psono",
+            "ssh",
+            "add",
+            SECRET_ENV,
+            "--ssh-auth-sock-path",
+            path_str(&sock),
+        ],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(2, "wrong_secret_type");
+    let out = keyauth(
+        &[
+            "psono",
+            "ssh",
+            "add",
+            SECRET_DB,
+            "--ssh-auth-sock-path",
+            path_str(&dir.0.join("none")),
+        ],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(3, "agent_unreachable");
+    assert!(!out.stderr.contains("OPENSSH"), "{}", out.stderr);
+    let _ = agent.kill().await;
+}

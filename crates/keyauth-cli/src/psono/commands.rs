@@ -33,6 +33,10 @@ pub(crate) enum PsonoCommand {
     /// Save or show the settings as psonoci's TOML config [psonoci config save/show].
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// SSH key secrets into a running ssh-agent [psonoci ssh add].
+    #[cfg(unix)]
+    #[command(subcommand)]
+    Ssh(super::ssh::SshCommand),
     /// List the datastores of the API key's user (needs a session login; no psonoci
     /// equivalent).
     #[command(
@@ -175,6 +179,8 @@ pub(crate) fn dispatch(
         PsonoCommand::Run(a) => super::env::run_command(settings, a, out),
         PsonoCommand::Totp(c) => totp(settings, c, out),
         PsonoCommand::Config(c) => config_cmd(settings, c, out),
+        #[cfg(unix)]
+        PsonoCommand::Ssh(c) => super::ssh::ssh(settings, c, out),
         PsonoCommand::Datastores => datastores(settings, out),
     }
 }

@@ -7,6 +7,8 @@
 
 mod commands;
 mod env;
+#[cfg(unix)]
+mod ssh;
 
 use std::path::{Path, PathBuf};
 
