@@ -1533,3 +1533,157 @@ async fn ssh_add_puts_the_key_into_a_running_agent() {
     assert!(!out.stderr.contains("OPENSSH"), "{}", out.stderr);
     let _ = agent.kill().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gpg_signatures_verify_with_gpg_and_back() {
+    if !have("gpg", "--version") {
+        return;
+    }
+    let srv = TestServer::start().await;
+    let dir = TempDir::new("gpg");
+    let home = dir.0.join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let gpg = |args: &[&str]| {
+        std::process::Command::new("gpg")
+            .arg("--homedir")
+            .arg(&home)
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for algo in ["ed25519", "rsa3072"] {
+        let uid = format!("CI {algo} <ci-{algo}@example.com>");
+        let made = gpg(&["--quick-gen-key", &uid, algo, "sign", "never"]);
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let private =
+            String::from_utf8(gpg(&["--armor", "--export-secret-keys", &uid]).stdout).unwrap();
+        let public = String::from_utf8(gpg(&["--armor", "--export", &uid]).stdout).unwrap();
+        assert!(private.contains("PRIVATE KEY BLOCK"));
+        srv.store_fields(
+            SECRET_DB,
+            &json!({"mail_gpg_own_key_title": "release", "mail_gpg_own_key_email": "ci@example.com",
+                    "mail_gpg_own_key_name": "CI", "mail_gpg_own_key_public": public,
+                    "mail_gpg_own_key_private": private}),
+        );
+        let data = dir.write("release.txt", "the release\n");
+        let env = env_for(&srv, &srv.fixture.restricted_write, false);
+        for armor in [true, false] {
+            let sig = dir.0.join(format!("release.{algo}.{armor}.sig"));
+            let mut args = vec![
+                "psono",
+                "gpg",
+                "sign",
+                SECRET_DB,
+                path_str(&data),
+                "-o",
+                path_str(&sig),
+            ];
+            if armor {
+                args.push("-a");
+            }
+            let out = keyauth(&args, &env, None).await;
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            // gpg itself accepts the signature.
+            let checked = gpg(&["--verify", path_str(&sig), path_str(&data)]);
+            assert!(
+                checked.status.success(),
+                "{algo} armor={armor}: {}",
+                String::from_utf8_lossy(&checked.stderr)
+            );
+            // And keyauth verifies it; tampered data fails with exit 1.
+            let out = keyauth(
+                &[
+                    "psono",
+                    "gpg",
+                    "verify",
+                    SECRET_DB,
+                    path_str(&data),
+                    "-s",
+                    path_str(&sig),
+                    "-v",
+                ],
+                &env,
+                None,
+            )
+            .await;
+            assert_eq!(
+                (out.code, out.stdout.as_str()),
+                (0, "signature verified\n"),
+                "{}",
+                out.stderr
+            );
+            let other = dir.write("other.txt", "another release\n");
+            let out = keyauth(
+                &[
+                    "psono",
+                    "gpg",
+                    "verify",
+                    SECRET_DB,
+                    path_str(&other),
+                    "-s",
+                    path_str(&sig),
+                ],
+                &env,
+                None,
+            )
+            .await;
+            out.assert_fails(1, "bad_signature");
+            let out = keyauth(
+                &[
+                    "psono",
+                    "gpg",
+                    "verify",
+                    SECRET_DB,
+                    path_str(&other),
+                    "-s",
+                    path_str(&sig),
+                    "-q",
+                ],
+                &env,
+                None,
+            )
+            .await;
+            assert_eq!((out.code, out.stderr.as_str()), (1, ""));
+        }
+        // A signature gpg made verifies with keyauth.
+        let gsig = dir.0.join(format!("gpg.{algo}.sig"));
+        let made = gpg(&[
+            "--local-user",
+            &uid,
+            "--detach-sign",
+            "-o",
+            path_str(&gsig),
+            path_str(&data),
+        ]);
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let out = keyauth(
+            &[
+                "psono",
+                "gpg",
+                "verify",
+                SECRET_DB,
+                path_str(&data),
+                "-s",
+                path_str(&gsig),
+            ],
+            &env,
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{algo}: {}", out.stderr);
+    }
+}

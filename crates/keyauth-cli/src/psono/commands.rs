@@ -33,6 +33,9 @@ pub(crate) enum PsonoCommand {
     /// Save or show the settings as psonoci's TOML config [psonoci config save/show].
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Detached OpenPGP signatures with a GPG key secret, verifiable by gpg [psonoci gpg].
+    #[command(subcommand)]
+    Gpg(super::gpg::GpgCommand),
     /// SSH key secrets into a running ssh-agent [psonoci ssh add].
     #[cfg(unix)]
     #[command(subcommand)]
@@ -49,6 +52,7 @@ pub(crate) enum PsonoCommand {
 impl PsonoCommand {
     pub(crate) fn reads_stdin(&self) -> bool {
         matches!(self, Self::Secret(SecretCommand::Set(a)) if a.value == "-")
+            || matches!(self, Self::Gpg(c) if c.reads_stdin())
     }
 }
 
@@ -179,6 +183,7 @@ pub(crate) fn dispatch(
         PsonoCommand::Run(a) => super::env::run_command(settings, a, out),
         PsonoCommand::Totp(c) => totp(settings, c, out),
         PsonoCommand::Config(c) => config_cmd(settings, c, out),
+        PsonoCommand::Gpg(c) => super::gpg::gpg(settings, c, out),
         #[cfg(unix)]
         PsonoCommand::Ssh(c) => super::ssh::ssh(settings, c, out),
         PsonoCommand::Datastores => datastores(settings, out),

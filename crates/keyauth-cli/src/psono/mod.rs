@@ -7,6 +7,7 @@
 
 mod commands;
 mod env;
+mod gpg;
 #[cfg(unix)]
 mod ssh;
 
