@@ -1,6 +1,5 @@
 //! `keyauth authkey`: MTProto auth keys and MTProto 2.0 packets.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use authkey::{AuthKey, Direction, InnerMessage};
@@ -136,7 +135,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                 key.aux_hash(),
                 hex::encode(key.aux_hash_bytes()),
             );
-            out.emit(&value, &text);
+            out.emit(&value, &text)?;
             Ok(Exit::Ok)
         }
         Command::Encrypt { key, io } => {
@@ -238,12 +237,8 @@ fn write_data(
     doc: serde_json::Value,
 ) -> Result<(), CliError> {
     if out.is_json() || !io.raw {
-        out.emit(&doc, &hex::encode(bytes));
+        out.emit(&doc, &hex::encode(bytes))?;
         return Ok(());
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| CliError::input("io", format!("cannot write output: {}", e.kind())))
+    crate::output::write_stdout(bytes)
 }

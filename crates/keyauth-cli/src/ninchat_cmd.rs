@@ -249,7 +249,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             out.emit(
                 &json!({"secure": value, "key_id": key.id().as_str(), "user_id": user_id}),
                 &value,
-            );
+            )?;
             Ok(Exit::Ok)
         }
         Command::Verify {
@@ -332,7 +332,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                     verified.key_id,
                     verified.expire.as_secs()
                 ),
-            );
+            )?;
             Ok(Exit::Ok)
         }
         Command::OpenMetadata {
@@ -359,7 +359,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                     "metadata": metadata,
                 }),
                 &metadata.to_string(),
-            );
+            )?;
             Ok(Exit::Ok)
         }
     }
@@ -422,7 +422,7 @@ fn sign(cmd: SignCommand, out: &Output) -> Result<Exit, CliError> {
             "expire": expire.truncated()?,
         }),
         &signature,
-    );
+    )?;
     Ok(Exit::Ok)
 }
 

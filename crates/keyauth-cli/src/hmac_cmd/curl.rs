@@ -65,7 +65,14 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
     headers.insert(name, value);
 
     let timeout = Duration::from_secs(timeout);
-    let res = crate::block_on(send(method, url, headers, body, timeout))??;
+    let res = crate::block_on(send(
+        method,
+        url,
+        headers,
+        body,
+        timeout,
+        a.max_response_bytes,
+    ))??;
 
     let code = if res.status.is_success() {
         Exit::Ok
@@ -95,24 +102,23 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
                 "service": a.service,
             },
         });
-        out.emit(&doc, "");
+        out.emit(&doc, "")?;
     } else {
-        eprintln!("{version} {}", res.status);
+        crate::output::stderr_line(&format!("{version} {}", res.status));
         if a.include {
             for (n, v) in &res.headers {
-                eprintln!("{n}: {}", String::from_utf8_lossy(v.as_bytes()));
+                crate::output::stderr_safe(&format!(
+                    "{n}: {}",
+                    String::from_utf8_lossy(v.as_bytes())
+                ));
             }
         }
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(&res.body)
-            .and_then(|()| stdout.flush())
-            .map_err(|e| CliError::input("io", format!("cannot write the body: {}", e.kind())))?;
+        crate::output::write_stdout(&res.body)?;
         if code == Exit::Check {
-            eprintln!(
+            crate::output::stderr_line(&format!(
                 "keyauth: refused: the server refused the signature ({})",
                 res.status
-            );
+            ));
         }
     }
     Ok(code)
@@ -132,6 +138,7 @@ async fn send(
     headers: HeaderMap,
     body: Vec<u8>,
     timeout: Duration,
+    max_body: u64,
 ) -> Result<Answer, CliError> {
     // reqwest is built with rustls-no-provider in this workspace: https needs a provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -162,7 +169,23 @@ async fn send(
         .await
         .map_err(fail)?;
     let (status, version, headers) = (res.status(), res.version(), res.headers().clone());
-    let body = res.bytes().await.map_err(fail)?.to_vec();
+    let too_large = || {
+        CliError::network(
+            "response_too_large",
+            format!("the response body is larger than {max_body} bytes (--max-response-bytes)"),
+        )
+    };
+    if res.content_length().is_some_and(|n| n > max_body) {
+        return Err(too_large());
+    }
+    let mut res = res;
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(fail)? {
+        if (body.len() + chunk.len()) as u64 > max_body {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
     Ok(Answer {
         status,
         version,

@@ -11,7 +11,6 @@ mod sign;
 mod verify;
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -400,6 +399,9 @@ struct CurlArgs {
     /// Also print the response headers on stderr.
     #[arg(short = 'i', long)]
     include: bool,
+    /// Refuse a response body larger than this many bytes (read as it arrives, never whole).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_response_bytes: u64,
 }
 
 pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {

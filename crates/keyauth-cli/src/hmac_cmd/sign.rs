@@ -61,6 +61,6 @@ pub(super) fn sign(a: &SignArgs, out: Output) -> Result<Exit, CliError> {
     } else {
         value
     };
-    out.emit(&doc, &text);
+    out.emit(&doc, &text)?;
     Ok(Exit::Ok)
 }

@@ -95,7 +95,7 @@ pub(super) fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
         extend(&mut doc, more);
         text.push_str(&suffix);
     }
-    out.emit(&doc, &text);
+    out.emit(&doc, &text)?;
     Ok(Exit::Ok)
 }
 

@@ -201,9 +201,14 @@ pub(crate) fn wipe(v: &mut Value) {
 }
 
 /// Prints a document holding secret values, then wipes its copies.
-pub(crate) fn emit_secret(out: &Output, mut doc: Value, text: &Zeroizing<String>) {
-    out.emit(&doc, text);
+pub(crate) fn emit_secret(
+    out: &Output,
+    mut doc: Value,
+    text: &Zeroizing<String>,
+) -> Result<(), CliError> {
+    let r = out.emit(&doc, text);
     wipe(&mut doc);
+    r
 }
 
 fn parse_field(name: &str) -> Result<FieldName, CliError> {
@@ -245,7 +250,7 @@ fn secret_get(settings: Settings, args: &GetArgs, out: &Output) -> Result<Exit, 
         out.emit(
             &json!({"secret_id": id, "type": ty.item_type(), "via": via, "fields": fields}),
             &text,
-        );
+        )?;
         return Ok(Exit::Ok);
     };
     let (field, value) = match &name {
@@ -267,7 +272,7 @@ fn secret_get(settings: Settings, args: &GetArgs, out: &Output) -> Result<Exit, 
     } else {
         text
     };
-    emit_secret(out, doc, &text);
+    emit_secret(out, doc, &text)?;
     Ok(Exit::Ok)
 }
 
@@ -304,7 +309,7 @@ fn secret_set(settings: Settings, args: SetArgs, out: &Output) -> Result<Exit, C
         &json!({"secret_id": secret_id, "field": field, "psono_field": psono_field,
                 "via": source.as_str(), "updated": true}),
         &format!("updated {psono_field} of secret {secret_id}"),
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -329,7 +334,7 @@ fn api_key(settings: Settings, command: &ApiKeyCommand, out: &Output) -> Result<
                 "api_key_secrets_meta_data": meta,
             });
             let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            out.emit(&doc, &text);
+            out.emit(&doc, &text)?;
         }
         ApiKeyCommand::Secrets => {
             let all = block_on(client.attached_secrets())?.map_err(|e| fail(&e))?;
@@ -343,7 +348,7 @@ fn api_key(settings: Settings, command: &ApiKeyCommand, out: &Output) -> Result<
             }
             let doc = Value::Object(doc);
             let text = Zeroizing::new(serde_json::to_string_pretty(&doc).unwrap_or_default());
-            emit_secret(out, doc, &text);
+            emit_secret(out, doc, &text)?;
         }
     }
     Ok(Exit::Ok)
@@ -375,14 +380,14 @@ fn totp(settings: Settings, command: TotpCommand, out: &Output) -> Result<Exit, 
                 json!({"secret_id": id, "token": token.as_str(),
                        "valid_for_seconds": generator.remaining_at(now)}),
                 &token,
-            );
+            )?;
         }
         TotpCommand::ValidateToken { token, .. } => {
             let valid = generator.validate_at(&token, now, 1);
             if !valid {
                 return Err(CliError::check("token_invalid", "token invalid"));
             }
-            out.emit(&json!({"secret_id": id, "valid": true}), "");
+            out.emit(&json!({"secret_id": id, "valid": true}), "")?;
         }
         TotpCommand::GetUrl {
             issuer,
@@ -390,7 +395,7 @@ fn totp(settings: Settings, command: TotpCommand, out: &Output) -> Result<Exit, 
             ..
         } => {
             let url = generator.url(issuer.as_deref(), account_name.as_deref().unwrap_or(""));
-            emit_secret(out, json!({"secret_id": id, "url": url.as_str()}), &url);
+            emit_secret(out, json!({"secret_id": id, "url": url.as_str()}), &url)?;
         }
     }
     Ok(Exit::Ok)
@@ -402,17 +407,17 @@ fn config_cmd(settings: Settings, command: ConfigCommand, out: &Output) -> Resul
     let text = settings.to_toml();
     match command {
         ConfigCommand::Show => {
-            eprintln!("# the settings from flags, PSONO_CI_* variables and the config file");
-            out.emit(&json!({"toml": text.as_str()}), &text);
-            // The JSON copy is wiped by emit_secret's rule only for secret docs; this one is
-            // printed once and dropped.
+            crate::output::stderr_line(
+                "# the settings from flags, PSONO_CI_* variables and the config file",
+            );
+            out.emit(&json!({"toml": text.as_str()}), &text)?;
         }
         ConfigCommand::Save { overwrite, path } => {
             save_private(&path, text.as_bytes(), overwrite)?;
             out.emit(
                 &json!({"saved": path.display().to_string()}),
                 &format!("saved {}", path.display()),
-            );
+            )?;
         }
     }
     Ok(Exit::Ok)
@@ -485,6 +490,6 @@ fn datastores(settings: Settings, out: &Output) -> Result<Exit, CliError> {
             json!({"id": d.id, "type": d.kind, "description": d.description, "is_default": d.is_default})
         })
         .collect();
-    out.emit(&json!({"datastores": docs}), &text);
+    out.emit(&json!({"datastores": docs}), &text)?;
     Ok(Exit::Ok)
 }

@@ -206,7 +206,7 @@ pub(crate) fn env_vars(
                 out,
                 json!({"secret_id": id, "via": source.as_str(), "variables": list}),
                 &text,
-            );
+            )?;
             return Ok(Exit::Ok);
         }
         Some(EnvVarsCommand::GetOrCreate {
@@ -264,7 +264,7 @@ pub(crate) fn env_vars(
         out,
         json!({"secret_id": secret_id, "name": name, "value": result.as_str()}),
         &result,
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -315,10 +315,10 @@ pub(crate) fn run_command(
             }
             for v in checked(secret.env_vars().map_err(|e| fail(&e))?)? {
                 if let Some(old) = vars.iter_mut().find(|o| o.key == v.key) {
-                    eprintln!(
+                    crate::output::stderr_line(&format!(
                         "keyauth: warning: env var {} is set by more than one secret; the later one wins",
                         v.key
-                    );
+                    ));
                     *old = v;
                 } else {
                     vars.push(v);
@@ -326,7 +326,7 @@ pub(crate) fn run_command(
             }
         }
         if vars.is_empty() {
-            eprintln!("keyauth: warning: no env vars found");
+            crate::output::stderr_line("keyauth: warning: no env vars found");
         }
         (vars, "api_key_access")
     };
@@ -364,7 +364,7 @@ pub(crate) fn run_command(
     out.emit(
         &json!({"secret_id": args.secret_id, "via": via, "exit_code": code, "signal": signal}),
         "",
-    );
+    )?;
     if code == 0 {
         return Ok(Exit::Ok);
     }

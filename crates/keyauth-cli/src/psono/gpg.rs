@@ -1,7 +1,7 @@
 //! `gpg sign` / `gpg verify`: detached OpenPGP signatures with a GPG key secret (rPGP), in the
 //! format `gpg --verify` accepts.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::PathBuf;
 
 use pgp::composed::{
@@ -166,20 +166,14 @@ fn sign(settings: Settings, a: GpgSignArgs, out: &Output) -> Result<Exit, CliErr
                 &json!({"secret_id": a.secret_id, "fingerprint": fingerprint,
                         "signature": path.display().to_string()}),
                 "",
-            );
+            )?;
         }
         None if out.is_json() => out.emit(
             &json!({"secret_id": a.secret_id, "fingerprint": fingerprint,
                     "signature_armored": String::from_utf8_lossy(&sig.to_armored_bytes(ArmorOptions::default()).unwrap_or_default())}),
             "",
-        ),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| CliError::input("io", format!("cannot write stdout: {}", e.kind())))?;
-        }
+        )?,
+        None => crate::output::write_stdout(&bytes)?,
     }
     Ok(Exit::Ok)
 }
@@ -239,6 +233,6 @@ fn verify(settings: Settings, a: GpgVerifyArgs, out: &Output) -> Result<Exit, Cl
         return Err(e);
     }
     let text = if a.verbose { "signature verified" } else { "" };
-    out.emit(&json!({"secret_id": a.secret_id, "valid": true}), text);
+    out.emit(&json!({"secret_id": a.secret_id, "valid": true}), text)?;
     Ok(Exit::Ok)
 }

@@ -151,6 +151,6 @@ pub(crate) fn ssh(settings: Settings, command: SshCommand, out: &Output) -> Resu
         &json!({"secret_id": args.secret_id, "fingerprint": fingerprint,
                 "lifetime": args.key_lifetime, "confirm": args.key_confirmation}),
         &format!("added {fingerprint} to the ssh-agent"),
-    );
+    )?;
     Ok(Exit::Ok)
 }
