@@ -1687,3 +1687,56 @@ async fn gpg_signatures_verify_with_gpg_and_back() {
         assert_eq!(out.code, 0, "{algo}: {}", out.stderr);
     }
 }
+
+/// Timing, not a check: `KEYAUTH_PSONO_BENCH=/path/to/release/keyauth cargo test -p
+/// keyauth-cli --test psono bench -- --ignored --nocapture` runs 40 processes per case
+/// against the test server and prints the median and mean wall time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing; set KEYAUTH_PSONO_BENCH to a release binary"]
+async fn bench_secret_get_per_process() {
+    let Ok(bin) = std::env::var("KEYAUTH_PSONO_BENCH") else {
+        eprintln!("skipped: KEYAUTH_PSONO_BENCH is not set");
+        return;
+    };
+    let srv = TestServer::start().await;
+    let cases: [(&str, Vec<&str>, Env); 3] = [
+        (
+            "secret get (access endpoint, 1 request)",
+            vec!["psono", "secret", "get", SECRET_WEB, "password"],
+            env_for(&srv, &srv.fixture.full, false),
+        ),
+        (
+            "secret get --via session (login, list, datastore, 2 shares, secret, logout)",
+            vec![
+                "psono", "secret", "get", "--via", "session", SECRET_DB, "password",
+            ],
+            env_for(&srv, &srv.fixture.full, true),
+        ),
+        (
+            "totp get-token (access endpoint)",
+            vec!["psono", "totp", "get-token", SECRET_TOTP],
+            env_for(&srv, &srv.fixture.restricted_write, false),
+        ),
+    ];
+    for (name, args, env) in &cases {
+        let mut times = Vec::new();
+        for _ in 0..40 {
+            let started = std::time::Instant::now();
+            let out = tokio::process::Command::new(&bin)
+                .args(args)
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .output()
+                .await
+                .unwrap();
+            times.push(started.elapsed());
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        times.sort();
+        let mean = times.iter().sum::<Duration>() / 40;
+        eprintln!("{name}: median {:?}, mean {mean:?}", times[20]);
+    }
+}
