@@ -29,6 +29,9 @@ const PSONO_VARS: &[&str] = &[
     "PSONO_CI_SERVER_PUBLIC_KEY_HEX",
     "PSONO_CI_TIMEOUT",
     "PSONO_CI_CONFIG_PATH",
+    "PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH",
+    "PSONO_CI_ADD_DER_ROOT_CERTIFICATE_PATH",
+    "PSONO_CI_SSH_KEY_PASSPHRASE",
 ];
 
 /// PSONO_CI_* variables for one run.
@@ -1739,4 +1742,53 @@ async fn bench_secret_get_per_process() {
         let mean = times.iter().sum::<Duration>() / 40;
         eprintln!("{name}: median {:?}, mean {mean:?}", times[20]);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_private_root_from_ca_file_or_variable() {
+    let srv = TestServer::start().await;
+    let tls = server::tls::tls_front(srv.addr).await;
+    let dir = TempDir::new("tls");
+    let ca = dir.write("root.pem", &tls.ca_pem);
+    let mut env = env_for(&srv, &srv.fixture.full, true);
+    env[0].1 = tls.url.clone();
+    // Without the root: a network error, exit 3.
+    let out = keyauth(
+        &["psono", "secret", "get", SECRET_WEB, "username"],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(3, "network");
+    // --ca-file (psonoci's --pem-root-certificate-path), access and session paths.
+    let out = keyauth(
+        &[
+            "psono",
+            "--ca-file",
+            path_str(&ca),
+            "secret",
+            "get",
+            SECRET_WEB,
+            "username",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "alice\n", "{}", out.stderr);
+    // psonoci's variable.
+    env.push((
+        "PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH",
+        path_str(&ca).to_owned(),
+    ));
+    let out = keyauth(
+        &[
+            "psono", "secret", "get", "--via", "session", SECRET_DB, "username",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "root\n", "{}", out.stderr);
+    assert_eq!(srv.tokens(), 0);
 }
