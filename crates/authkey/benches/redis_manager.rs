@@ -46,7 +46,7 @@ fn redis_bench(c: &mut Criterion) {
         eprintln!("skipping the Redis bench: Redis does not answer ({e})");
         return;
     }
-    let mut raw = options.connection_manager().unwrap();
+    let raw = options.connection().unwrap();
     let raw_key = format!("{prefix}{id:016x}");
 
     let mut g = c.benchmark_group("redis_get_key");
@@ -56,11 +56,8 @@ fn redis_bench(c: &mut Criterion) {
             rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    let v: Option<Vec<u8>> = redis::cmd("GET")
-                        .arg(&raw_key)
-                        .query_async(&mut raw)
-                        .await
-                        .unwrap();
+                    let v: Option<Vec<u8>> =
+                        raw.query(redis::cmd("GET").arg(&raw_key)).await.unwrap();
                     black_box(v);
                 }
                 start.elapsed()

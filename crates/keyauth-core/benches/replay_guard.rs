@@ -58,7 +58,7 @@ fn redis(c: &mut Criterion) {
     // Both connection managers spawn their reconnect task on the runtime.
     let _enter = rt.enter();
     let guard = RedisReplayGuard::new(&opts).expect("guard");
-    let mut raw = opts.connection_manager().expect("connection manager");
+    let raw = opts.connection().expect("connection");
     let exat = SystemClock.now().as_secs() + 60;
     let until = SystemClock.now().saturating_add(59);
 
@@ -69,13 +69,15 @@ fn redis(c: &mut Criterion) {
             rt.block_on(async {
                 let mut key = b"bench:raw:".to_vec();
                 key.extend_from_slice(&next_id());
-                let r: Option<String> = redis::cmd("SET")
-                    .arg(key)
-                    .arg(1)
-                    .arg("NX")
-                    .arg("EXAT")
-                    .arg(exat)
-                    .query_async(&mut raw)
+                let r: Option<String> = raw
+                    .query(
+                        redis::cmd("SET")
+                            .arg(key)
+                            .arg(1)
+                            .arg("NX")
+                            .arg("EXAT")
+                            .arg(exat),
+                    )
                     .await
                     .expect("SET");
                 black_box(r)

@@ -108,12 +108,25 @@ impl ExpiryError {
 }
 
 impl ReplayError {
+    /// The stable code: `replayed`, `full`, `unavailable`, or the Redis failure's own code
+    /// (`redis_timeout`, `redis_not_durable`, ...; see [`RedisFailure`](crate::RedisFailure)).
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Replayed => "replayed",
+            Self::Full { .. } => "full",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Redis(f) => f.code(),
+        }
+    }
+
     /// The common kind of this error.
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
         match self {
             Self::Replayed => ErrorKind::Replayed,
             Self::Full { .. } | Self::Unavailable { .. } => ErrorKind::Unavailable,
+            Self::Redis(f) => f.kind(),
         }
     }
 }
