@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 use redis::{Cmd, FromRedisValue, Pipeline, Value};
 
@@ -333,26 +333,39 @@ impl RedisConnection {
             .arg("maxmemory-policy");
         let parsed = match &self.inner {
             Inner::Cluster(c) => {
-                let v = c
-                    .clone()
-                    .route_command(
-                        cmd,
-                        RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllNodes, None)),
-                    )
-                    .await
-                    .map_err(|e| classify(&e))?;
-                match v {
-                    Value::Map(nodes) => nodes
-                        .into_iter()
-                        .filter_map(|(k, v)| {
-                            let node: Option<String> = FromRedisValue::from_redis_value(k).ok();
-                            ServerSettings::from_value(node, v)
-                        })
-                        .collect(),
-                    other => ServerSettings::from_value(None, other)
-                        .into_iter()
-                        .collect(),
+                // Node by node: a node that is down serves nothing and is skipped; a node
+                // that refuses CONFIG makes the settings unknown.
+                let mut found = Vec::new();
+                let mut last = None;
+                for (host, port, _) in self.cluster_nodes(c).await? {
+                    let r = c
+                        .clone()
+                        .route_command(
+                            cmd.clone(),
+                            RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                                host: host.clone(),
+                                port,
+                            }),
+                        )
+                        .await;
+                    match r {
+                        Ok(v) => found.extend(ServerSettings::from_value(
+                            Some(format!("{host}:{port}")),
+                            v,
+                        )),
+                        Err(e) => {
+                            let f = classify(&e);
+                            if !f.is_topology_change() {
+                                return Err(f);
+                            }
+                            last = Some(f);
+                        }
+                    }
                 }
+                if found.is_empty() {
+                    return Err(last.unwrap_or(RedisFailure::ClusterDown));
+                }
+                found
             }
             _ => {
                 let v: Value =
@@ -485,6 +498,43 @@ impl RedisConnection {
         }
     }
 
+    /// The nodes serving slots, from `CLUSTER SLOTS`: (host, port, is master).
+    async fn cluster_nodes(
+        &self,
+        c: &ClusterConnection,
+    ) -> Result<Vec<(String, u16, bool)>, RedisFailure> {
+        let slots: Value = self.note(
+            c.clone()
+                .route_command(
+                    redis::cmd("CLUSTER").arg("SLOTS").clone(),
+                    RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
+                )
+                .await,
+        )?;
+        let mut nodes: Vec<(String, u16, bool)> = Vec::new();
+        let Value::Array(ranges) = slots else {
+            return Ok(nodes);
+        };
+        for r in ranges {
+            let Value::Array(parts) = r else { continue };
+            for (i, node) in parts.into_iter().skip(2).enumerate() {
+                let Value::Array(node) = node else { continue };
+                let host: Option<String> = node
+                    .first()
+                    .and_then(|h| FromRedisValue::from_redis_value(h.clone()).ok());
+                let port: Option<u16> = node
+                    .get(1)
+                    .and_then(|p| FromRedisValue::from_redis_value(p.clone()).ok());
+                if let (Some(h), Some(p)) = (host, port)
+                    && !nodes.iter().any(|n| n.0 == h && n.1 == p)
+                {
+                    nodes.push((h, p, i == 0));
+                }
+            }
+        }
+        Ok(nodes)
+    }
+
     /// Every key matching `pattern` (a `SCAN` on each master in a Cluster), bounded.
     ///
     /// # Errors
@@ -493,39 +543,13 @@ impl RedisConnection {
         self.ensure_checked().await?;
         let mut out = Vec::new();
         let nodes: Vec<Option<(String, u16)>> = match &self.inner {
-            Inner::Cluster(c) => {
-                let slots: Value = self.note(
-                    c.clone()
-                        .route_command(
-                            redis::cmd("CLUSTER").arg("SLOTS").clone(),
-                            RoutingInfo::SingleNode(
-                                redis::cluster_routing::SingleNodeRoutingInfo::Random,
-                            ),
-                        )
-                        .await,
-                )?;
-                let mut masters = Vec::new();
-                if let Value::Array(ranges) = slots {
-                    for r in ranges {
-                        if let Value::Array(parts) = r
-                            && let Some(Value::Array(master)) = parts.get(2)
-                        {
-                            let host: Option<String> = master
-                                .first()
-                                .and_then(|h| FromRedisValue::from_redis_value(h.clone()).ok());
-                            let port: Option<u16> = master
-                                .get(1)
-                                .and_then(|p| FromRedisValue::from_redis_value(p.clone()).ok());
-                            if let (Some(h), Some(p)) = (host, port)
-                                && !masters.contains(&Some((h.clone(), p)))
-                            {
-                                masters.push(Some((h, p)));
-                            }
-                        }
-                    }
-                }
-                masters
-            }
+            Inner::Cluster(c) => self
+                .cluster_nodes(c)
+                .await?
+                .into_iter()
+                .filter(|n| n.2)
+                .map(|(h, p, _)| Some((h, p)))
+                .collect(),
             _ => vec![None],
         };
         for node in nodes {
@@ -544,12 +568,10 @@ impl RedisConnection {
                             c.clone()
                                 .route_command(
                                     cmd,
-                                    RoutingInfo::SingleNode(
-                                        redis::cluster_routing::SingleNodeRoutingInfo::ByAddress {
-                                            host: host.clone(),
-                                            port: *port,
-                                        },
-                                    ),
+                                    RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                                        host: host.clone(),
+                                        port: *port,
+                                    }),
                                 )
                                 .await,
                         )?;
