@@ -134,7 +134,12 @@ impl RedisServer {
     /// # Errors
     /// As [`RedisServer::start`].
     pub fn start_with(extra: &[&str]) -> io::Result<Self> {
-        let port = free_port()?;
+        let cluster = extra.contains(&"--cluster-enabled");
+        let port = if cluster {
+            free_cluster_port()?
+        } else {
+            free_port()?
+        };
         let dir = temp_dir("redis", port)?;
         let mut server = Self {
             child: None,
@@ -223,6 +228,23 @@ fn connectable(port: u16) -> bool {
         Duration::from_millis(200),
     )
     .is_ok()
+}
+
+/// A port that was free on 127.0.0.1 a moment ago, with its cluster bus port (+10000) free too.
+///
+/// # Errors
+/// When none is found.
+pub fn free_cluster_port() -> io::Result<u16> {
+    for _ in 0..200 {
+        let p = free_port()?;
+        if p <= 55_535
+            && let Some(bus) = p.checked_add(10_000)
+            && TcpListener::bind((Ipv4Addr::LOCALHOST, bus)).is_ok()
+        {
+            return Ok(p);
+        }
+    }
+    Err(io::Error::other("no free port pair for a cluster node"))
 }
 
 /// A port that was free on 127.0.0.1 a moment ago.
