@@ -224,7 +224,7 @@ async fn unparsable_url_is_a_typed_error() {
         matches!(err, Error::Redis(RedisFailure::BadConfig { .. })),
         "{err:?}"
     );
-    assert_eq!(err.vector_kind(), "redis_bad_config");
+    assert_eq!(err.code(), "redis_bad_config");
     assert_eq!(err.kind(), keyauth_core::ErrorKind::Malformed);
 }
 
