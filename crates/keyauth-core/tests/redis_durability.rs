@@ -8,7 +8,7 @@
     reason = "tests: a failed unwrap is a failed test"
 )]
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use keyauth_core::{
@@ -21,13 +21,13 @@ use keyauth_testkit::{RedisServer, redis_server_available};
 fn logs() -> &'static Mutex<Vec<String>> {
     static LOGS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
     LOGS.get_or_init(|| {
-        let sub = Capture(Arc::new(Mutex::new(Vec::new())));
+        let sub = Capture;
         let _ = tracing::subscriber::set_global_default(sub);
         Mutex::new(Vec::new())
     })
 }
 
-struct Capture(Arc<Mutex<Vec<String>>>);
+struct Capture;
 
 struct Fields(String);
 
