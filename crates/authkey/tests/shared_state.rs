@@ -54,8 +54,9 @@ fn options(spec: &str, prefix: &str, wait: Option<(u32, u64)>) -> RedisOptions {
         .connect_timeout(Duration::from_millis(500))
         .response_timeout(Duration::from_millis(1_000))
         .retries(1);
-    if let Some((n, ms)) = wait {
-        o = o.wait_for_replicas(n, Duration::from_millis(ms));
+    match wait {
+        Some((n, ms)) => o = o.wait_for_replicas(n, Duration::from_millis(ms)),
+        None => o = o.no_wait(),
     }
     o
 }
@@ -116,7 +117,7 @@ fn worker() {
     let lines = rt.block_on(async move {
         match cfg.mode.as_str() {
             "mark" => mark_worker(&cfg).await,
-            "load_guard" | "load_raw" => load_worker(&cfg).await,
+            "load_guard" | "load_raw" | "load_guard_wait" => load_worker(&cfg).await,
             m => panic!("unknown mode {m}"),
         }
     });
@@ -664,10 +665,12 @@ fn cluster_load_guard_vs_raw_set_nx() {
     };
     let spec = seeds.join(",");
     let mut results = Vec::new();
-    for mode in ["load_raw", "load_guard"] {
+    for mode in ["load_raw", "load_guard", "load_guard_wait"] {
         let prefix = format!("load:{}:{mode}:{}:", std::process::id(), unix_ms());
-        let a = spawn_worker(&spec, &prefix, "a", mode, 40_000, false, 3, None);
-        let b = spawn_worker(&spec, &prefix, "b", mode, 40_000, false, 3, None);
+        // The default on a Cluster: WAIT 1 replica, 500 ms.
+        let wait = (mode == "load_guard_wait").then_some((1, 500));
+        let a = spawn_worker(&spec, &prefix, "a", mode, 40_000, false, 3, wait);
+        let b = spawn_worker(&spec, &prefix, "b", mode, 40_000, false, 3, wait);
         let report = collect(vec![a, b], Duration::from_secs(60));
         assert_eq!(report.load.len(), 2);
         let ops: u64 = report.load.iter().map(|l| l.0).sum();
@@ -677,11 +680,14 @@ fn cluster_load_guard_vs_raw_set_nx() {
         println!("cluster load {mode}: {ops} ops in {secs:.2} s = {rate:.0} ops/s, p99 {p99} µs");
         results.push((rate, p99));
     }
-    let (raw, guard) = (results[0], results[1]);
+    let (raw, guard, waiting) = (results[0], results[1], results[2]);
     println!(
-        "cluster load ratio guard/raw: throughput {:.2}, p99 {:.2}",
+        "cluster load ratio guard/raw: throughput {:.2}, p99 {:.2}; guard+WAIT 1/raw: \
+         throughput {:.2}, p99 {:.2}",
         guard.0 / raw.0,
-        guard.1 as f64 / raw.1.max(1) as f64
+        guard.1 as f64 / raw.1.max(1) as f64,
+        waiting.0 / raw.0,
+        waiting.1 as f64 / raw.1.max(1) as f64
     );
     // Loose: the guard is one SET NX EXAT per check, so it should be near the raw loop; a
     // busy CI machine makes the figure noisy, so only a gross regression fails.

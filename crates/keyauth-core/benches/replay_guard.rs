@@ -67,7 +67,7 @@ fn group(
     opts: &RedisOptions,
     raw: &Raw,
 ) {
-    let guard = RedisReplayGuard::new(opts).expect("guard");
+    let guard = RedisReplayGuard::new(&opts.clone().no_wait()).expect("guard");
     let waiting = RedisReplayGuard::new(
         &opts
             .clone()

@@ -303,7 +303,7 @@ impl RedisConnection {
             shared: Arc::new(Shared {
                 policy: options.durability.unwrap_or(default_policy),
                 check_needed: AtomicBool::new(true),
-                wait: options.wait,
+                wait: options.replicas_to_wait_for(),
                 topology,
             }),
         })

@@ -19,7 +19,7 @@ mod conn;
 mod options;
 
 pub use conn::{RedisConnection, ServerSettings, classify};
-pub use options::{DurabilityPolicy, RedisOptions, Topology};
+pub use options::{DEFAULT_WAIT, DurabilityPolicy, RedisOptions, Topology};
 
 use super::{RedisFailure, ReplayError, ReplayGuard};
 use crate::clock::UnixTime;

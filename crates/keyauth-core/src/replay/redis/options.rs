@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use crate::replay::RedisFailure;
 
+/// The `WAIT` after writes on Cluster and Sentinel unless set otherwise: 1 replica, 500 ms.
+pub const DEFAULT_WAIT: (u32, Duration) = (1, Duration::from_millis(500));
+
 /// Which Redis deployment to talk to.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -98,7 +101,9 @@ pub struct RedisOptions {
     pub(crate) response_timeout: Duration,
     pub(crate) retries: usize,
     pub(crate) durability: Option<DurabilityPolicy>,
-    pub(crate) wait: Option<(u32, Duration)>,
+    /// `None`: the topology's default ([`DEFAULT_WAIT`] for Cluster and Sentinel, none for a
+    /// single node); `Some(None)`: off.
+    pub(crate) wait: Option<Option<(u32, Duration)>>,
     pub(crate) node_username: Option<String>,
     pub(crate) node_password: Option<String>,
     pub(crate) node_tls: bool,
@@ -255,7 +260,7 @@ impl RedisOptions {
         for url in urls {
             check_url(url)?;
         }
-        if let Some((n, _)) = self.wait
+        if let Some(Some((n, _))) = self.wait
             && n == 0
         {
             return Err(bad(
@@ -306,9 +311,22 @@ impl RedisOptions {
     /// `WAIT replicas timeout` on the same node and refuse with
     /// [`RedisFailure::ReplicationTimeout`] when fewer replicas acknowledged in time: an
     /// acknowledged mark then survives the failover of its master to one of those replicas.
+    ///
+    /// Default: [`DEFAULT_WAIT`] (1 replica, 500 ms) for Cluster and Sentinel, where a
+    /// failover without it accepted hundreds of replays per failover in our fault test, and
+    /// none for a single node (which has no replica to wait for). See
+    /// [`RedisOptions::no_wait`].
     #[must_use]
     pub fn wait_for_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
-        self.wait = Some((replicas, timeout));
+        self.wait = Some(Some((replicas, timeout)));
+        self
+    }
+
+    /// No `WAIT` after writes, whatever the topology: faster, but a failover can forget
+    /// acknowledged marks (accepted replays) and keys.
+    #[must_use]
+    pub fn no_wait(mut self) -> Self {
+        self.wait = Some(None);
         self
     }
 
@@ -347,10 +365,14 @@ impl RedisOptions {
         &self.topology
     }
 
-    /// The `WAIT` setting: replicas and timeout.
+    /// The `WAIT` setting in force (replicas and timeout), the topology's default included.
     #[must_use]
     pub fn replicas_to_wait_for(&self) -> Option<(u32, Duration)> {
-        self.wait
+        match (self.wait, &self.topology) {
+            (Some(w), _) => w,
+            (None, Topology::Single { .. }) => None,
+            (None, _) => Some(DEFAULT_WAIT),
+        }
     }
 
     /// The durability policy set, if any (`None`: the store's default).
@@ -490,6 +512,16 @@ mod tests {
         assert_eq!(o.node_password.as_deref(), Some("s@cret"));
         assert_eq!(o.node_username, None);
         assert_eq!(o.node_db, 3);
+        assert_eq!(o.replicas_to_wait_for(), Some(DEFAULT_WAIT));
+        assert_eq!(o.no_wait().replicas_to_wait_for(), None);
+        let single = RedisOptions::new("redis://h/");
+        assert_eq!(single.replicas_to_wait_for(), None);
+        assert_eq!(
+            single
+                .wait_for_replicas(2, Duration::from_secs(1))
+                .replicas_to_wait_for(),
+            Some((2, Duration::from_secs(1)))
+        );
     }
 
     #[test]
