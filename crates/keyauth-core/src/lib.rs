@@ -20,7 +20,8 @@ pub use error::{Error, ErrorKind};
 pub use key::{KeyId, KeyPair};
 #[cfg(feature = "redis")]
 pub use replay::redis::{
-    DurabilityPolicy, RedisConnection, RedisOptions, RedisReplayGuard, ServerSettings, Topology,
+    DEFAULT_WAIT, DurabilityPolicy, RedisConnection, RedisOptions, RedisReplayGuard,
+    ServerSettings, Topology,
 };
 pub use replay::{MemoryReplayGuard, RedisFailure, ReplayError, ReplayGuard};
 pub use secret::Secret;

@@ -183,6 +183,23 @@ impl RedisServer {
         }
     }
 
+    /// Starts the server again as a replica of the server on `port` (after a failover made
+    /// that one the master).
+    ///
+    /// # Errors
+    /// As [`RedisServer::restart`].
+    pub fn restart_as_replica_of(&mut self, port: u16) -> io::Result<()> {
+        if let Some(i) = self.extra.iter().position(|a| a == "--replicaof") {
+            self.extra.drain(i..(i + 3).min(self.extra.len()));
+        }
+        self.extra.extend([
+            "--replicaof".to_owned(),
+            "127.0.0.1".to_owned(),
+            port.to_string(),
+        ]);
+        self.restart()
+    }
+
     /// Starts the server again on the same port and directory (stopping it first if running).
     ///
     /// # Errors
@@ -503,4 +520,88 @@ pub fn parse_cluster_nodes(text: &str) -> Vec<ClusterNode> {
             })
         })
         .collect()
+}
+
+/// A private Redis Sentinel on 127.0.0.1 watching one master as `mymaster` (quorum 1,
+/// `down-after-milliseconds` 1000, `failover-timeout` 3000), killed when dropped.
+#[derive(Debug)]
+pub struct RedisSentinel {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl RedisSentinel {
+    /// Starts a Sentinel (`redis-server <conf> --sentinel`) for the master on `master_port`.
+    ///
+    /// # Errors
+    /// When it cannot be started or does not accept connections within 10 s.
+    pub fn start(master_port: u16) -> io::Result<Self> {
+        let port = free_port()?;
+        let dir = temp_dir("sentinel", port)?;
+        let conf = dir.join("sentinel.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "bind 127.0.0.1\nport {port}\ndir {}\n\
+                 sentinel monitor mymaster 127.0.0.1 {master_port} 1\n\
+                 sentinel down-after-milliseconds mymaster 1000\n\
+                 sentinel failover-timeout mymaster 3000\n\
+                 sentinel parallel-syncs mymaster 1\n",
+                dir.display()
+            ),
+        )?;
+        let child = Command::new(server_binary())
+            .arg(&conf)
+            .arg("--sentinel")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut s = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if connectable(port) {
+                return Ok(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = s.child.kill();
+        Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "redis sentinel did not start",
+        ))
+    }
+
+    /// `redis://127.0.0.1:PORT/`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Whether the Sentinel lists a replica on `port` (it learns of replicas from the master's
+    /// `INFO`, every 10 s: a failover before that finds no replica to promote).
+    #[must_use]
+    pub fn knows_replica(&self, port: u16) -> bool {
+        redis_cli(self.port, &["sentinel", "replicas", "mymaster"])
+            .is_ok_and(|out| out.lines().any(|l| l.trim() == port.to_string()))
+    }
+
+    /// The port of the master the Sentinel currently names, if any.
+    #[must_use]
+    pub fn master_port(&self) -> Option<u16> {
+        let out = redis_cli(
+            self.port,
+            &["sentinel", "get-master-addr-by-name", "mymaster"],
+        )
+        .ok()?;
+        out.lines().nth(1)?.trim().parse().ok()
+    }
+}
+
+impl Drop for RedisSentinel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
