@@ -62,7 +62,16 @@ fn group(
     let key = AuthKey::from_bytes(&[0x77; 256]);
     let id = key.id();
     rt.block_on(manager.set_key(key.clone())).unwrap();
-    rt.block_on(waiting.set_key(key.clone())).unwrap();
+    // The replica may still be syncing: bounded tries until WAIT 1 is acknowledged.
+    let mut synced = false;
+    for _ in 0..100 {
+        if rt.block_on(waiting.set_key(key.clone())).is_ok() {
+            synced = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(synced, "no replica acknowledged");
     let raw_key = format!("{prefix}{id:016x}");
     let bytes = key.expose_secret().to_vec();
 
