@@ -119,7 +119,7 @@ impl From<ninchat_master::Error> for CliError {
 
 impl From<hmac_auth::Error> for CliError {
     fn from(e: hmac_auth::Error) -> Self {
-        Self::from_library(e.kind().as_str(), e.kind(), &e)
+        Self::from_library(e.code(), e.kind(), &e)
     }
 }
 
