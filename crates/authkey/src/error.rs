@@ -38,6 +38,11 @@ pub enum Error {
         /// Why, without key material.
         reason: String,
     },
+    /// The Redis key store refused or could not answer, for a typed reason (its own code:
+    /// `redis_timeout`, `redis_read_only`, `redis_bad_config`, ...; see
+    /// [`keyauth_core::RedisFailure`]). Nothing can be said about the key.
+    #[error("auth key store: {0}")]
+    Redis(#[from] keyauth_core::RedisFailure),
     /// The key store holds something under this id that is not the auth key of this id.
     #[error("auth key store entry for id {id} is corrupt")]
     CorruptEntry {
@@ -77,6 +82,7 @@ impl Error {
             Self::InvalidHex | Self::InvalidLength | Self::MalformedMessage => ErrorKind::Malformed,
             Self::AuthKeyDoesNotExist { .. } => ErrorKind::UnknownKey,
             Self::Unavailable { .. } | Self::CorruptEntry { .. } => ErrorKind::Unavailable,
+            Self::Redis(f) => f.kind(),
             Self::AuthKeyIdMismatch => ErrorKind::UnknownKey,
             Self::MsgKeyMismatch => ErrorKind::DecryptFailed,
             Self::Random => ErrorKind::Random,
@@ -94,6 +100,7 @@ impl Error {
     /// | [`InvalidKeyLength`](Self::InvalidKeyLength) | `invalid_key_length` |
     /// | [`AuthKeyDoesNotExist`](Self::AuthKeyDoesNotExist) | `auth_key_does_not_exist` |
     /// | [`Unavailable`](Self::Unavailable) | `unavailable` |
+    /// | [`Redis`](Self::Redis) | the [`RedisFailure`](keyauth_core::RedisFailure)'s own code: `redis_timeout`, `redis_read_only`, `redis_bad_config`, ... |
     /// | [`CorruptEntry`](Self::CorruptEntry) | `corrupt_entry` |
     /// | [`InvalidLength`](Self::InvalidLength) | `invalid_length` |
     /// | [`AuthKeyIdMismatch`](Self::AuthKeyIdMismatch) | `auth_key_id_mismatch` |
@@ -109,6 +116,7 @@ impl Error {
             Self::InvalidKeyLength { .. } => "invalid_key_length",
             Self::AuthKeyDoesNotExist { .. } => "auth_key_does_not_exist",
             Self::Unavailable { .. } => "unavailable",
+            Self::Redis(f) => f.code(),
             Self::CorruptEntry { .. } => "corrupt_entry",
             Self::InvalidLength => "invalid_length",
             Self::AuthKeyIdMismatch => "auth_key_id_mismatch",
@@ -157,6 +165,7 @@ mod tests {
                 reason: String::new(),
             },
             Error::CorruptEntry { id: 1 },
+            Error::Redis(keyauth_core::RedisFailure::Timeout),
             Error::InvalidLength,
             Error::AuthKeyIdMismatch,
             Error::MsgKeyMismatch,
@@ -174,6 +183,7 @@ mod tests {
                 "auth_key_does_not_exist",
                 "unavailable",
                 "corrupt_entry",
+                "redis_timeout",
                 "invalid_length",
                 "auth_key_id_mismatch",
                 "msg_key_mismatch",

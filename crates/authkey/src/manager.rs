@@ -57,7 +57,7 @@ impl<'a> From<&'a AuthKey> for KeyRef<'a> {
 /// - `del_key` removes it, or [`Error::AuthKeyDoesNotExist`] if it is not there (so deleting
 ///   twice fails the second time).
 ///
-/// Every method can also fail with [`Error::Unavailable`] when the backing store does not
+/// Every method can also fail with [`Error::Unavailable`] or [`Error::Redis`] when the backing store does not
 /// answer: a store that is down never claims a key is absent.
 #[async_trait]
 pub trait AuthKeyManager: Send + Sync {

@@ -1,15 +1,22 @@
 //! [`RedisAuthKeyManager`] (feature `redis`): auth keys shared through Redis by every server
 //! process that points at it.
 //!
-//! One Redis string per key: `<prefix><id as 16 lowercase hex digits>` → the 256 key bytes.
-//! The connection is keyauth-core's lazily connecting, self-reconnecting tokio
-//! [`ConnectionManager`] ([`RedisOptions::connection_manager`]): a manager can be built while
-//! Redis is down, answers [`Error::Unavailable`] while it stays down (never "absent"), and works
-//! again once Redis is back.
+//! One Redis string per key: `<prefix><id as 16 lowercase hex digits>` → the 256 key bytes,
+//! one slot per key, so it works unchanged on a Redis Cluster. The connection is
+//! keyauth-core's lazily connecting, self-healing [`RedisConnection`] (one node, Cluster or
+//! Sentinel, from [`RedisOptions`]): a manager can be built while Redis is down, answers
+//! [`Error::Redis`] with a typed reason while it stays down (never "absent"), and works again
+//! once Redis is back.
+//!
+//! The server's settings are read on (re)connect; the default [`DurabilityPolicy`] here is
+//! [`DurabilityPolicy::Warn`]: a key lost to a restart of a non-durable server or to eviction
+//! costs its client a new key exchange, not a security property (set
+//! [`RedisOptions::durability`] to refuse instead). With [`RedisOptions::wait_for_replicas`],
+//! `set_key` and `del_key` wait for replicas and fail with `redis_replication_timeout` when
+//! they do not acknowledge.
 
 use async_trait::async_trait;
-use keyauth_core::RedisOptions;
-use redis::aio::ConnectionManager;
+use keyauth_core::{DurabilityPolicy, RedisConnection, RedisFailure, RedisOptions};
 use zeroize::Zeroizing;
 
 use crate::manager::{AuthKeyManager, KeyRef};
@@ -33,7 +40,7 @@ pub const DEFAULT_PREFIX: &str = "keyauth:authkey:";
 /// ```
 #[derive(Clone)]
 pub struct RedisAuthKeyManager {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     prefix: String,
 }
 
@@ -45,18 +52,8 @@ impl std::fmt::Debug for RedisAuthKeyManager {
     }
 }
 
-/// Mirrors a Redis error as text without key material (Redis errors never echo values).
-fn unavailable(e: &redis::RedisError) -> Error {
-    let reason = if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connection_refusal() {
-        "connection refused".to_owned()
-    } else if e.is_io_error() || e.is_connection_dropped() || e.is_unrecoverable_error() {
-        "connection lost".to_owned()
-    } else {
-        format!("{:?}", e.kind())
-    };
-    Error::Unavailable { reason }
+fn failed(f: RedisFailure) -> Error {
+    Error::Redis(f)
 }
 
 impl RedisAuthKeyManager {
@@ -68,25 +65,22 @@ impl RedisAuthKeyManager {
     /// there).
     ///
     /// # Errors
-    /// [`Error::Unavailable`] when the URL does not parse, or when called outside a tokio
-    /// runtime (where the `redis` crate would panic).
+    /// [`Error::Redis`] with [`RedisFailure::BadConfig`] (code `redis_bad_config`) when the
+    /// URL does not parse; [`Error::Unavailable`] when called outside a tokio runtime (where
+    /// the `redis` crate would panic).
     pub fn new(options: &RedisOptions) -> Result<Self, Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::Unavailable {
                 reason: "no tokio runtime (create the manager inside one)".to_owned(),
             });
         }
-        let conn = options
-            .connection_manager()
-            .map_err(|e| Error::Unavailable {
-                reason: e.to_string(),
-            })?;
+        let conn = RedisConnection::new(options, DurabilityPolicy::Warn).map_err(failed)?;
         Ok(Self::from_connection(conn, DEFAULT_PREFIX))
     }
 
-    /// A manager over an existing connection manager (shared with other stores).
+    /// A manager over an existing connection (shared with other stores).
     #[must_use]
-    pub fn from_connection(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+    pub fn from_connection(conn: RedisConnection, prefix: impl Into<String>) -> Self {
         Self {
             conn,
             prefix: prefix.into(),
@@ -116,32 +110,15 @@ impl RedisAuthKeyManager {
     /// # Errors
     /// [`Error::Unavailable`] when Redis does not answer.
     pub async fn ids(&self) -> Result<Vec<u64>, Error> {
-        let mut conn = self.conn.clone();
         let pattern = format!("{}*", escape_glob(&self.prefix));
-        let mut cursor: u64 = 0;
-        let mut ids = Vec::new();
-        // Bounded: SCAN terminates, but never loop forever on a misbehaving server.
-        for _ in 0..1_000_000 {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| unavailable(&e))?;
-            ids.extend(
-                keys.iter()
-                    .filter_map(|k| k.strip_prefix(self.prefix.as_str()))
-                    .filter(|hex| hex.len() == 16)
-                    .filter_map(|hex| u64::from_str_radix(hex, 16).ok()),
-            );
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
-        }
+        let keys = self.conn.scan_match(&pattern).await.map_err(failed)?;
+        let mut ids: Vec<u64> = keys
+            .iter()
+            .filter_map(|k| std::str::from_utf8(k).ok())
+            .filter_map(|k| k.strip_prefix(self.prefix.as_str()))
+            .filter(|hex| hex.len() == 16)
+            .filter_map(|hex| u64::from_str_radix(hex, 16).ok())
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         Ok(ids)
@@ -162,33 +139,28 @@ fn escape_glob(s: &str) -> String {
 #[async_trait]
 impl AuthKeyManager for RedisAuthKeyManager {
     async fn set_key(&self, key: AuthKey) -> Result<(), Error> {
-        let mut conn = self.conn.clone();
-        let () = redis::cmd("SET")
-            .arg(self.redis_key(key.id()))
-            .arg(&key.expose_secret()[..])
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| unavailable(&e))?;
-        Ok(())
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.redis_key(key.id()))
+            .arg(&key.expose_secret()[..]);
+        let ((), acked) = self.conn.write(&cmd).await.map_err(failed)?;
+        self.conn.require_replicas(acked).map_err(failed)
     }
 
     async fn has_key(&self, key: KeyRef<'_>) -> Result<bool, Error> {
-        let mut conn = self.conn.clone();
-        let n: u64 = redis::cmd("EXISTS")
-            .arg(self.redis_key(key.id()))
-            .query_async(&mut conn)
+        let n: u64 = self
+            .conn
+            .query(redis::cmd("EXISTS").arg(self.redis_key(key.id())))
             .await
-            .map_err(|e| unavailable(&e))?;
+            .map_err(failed)?;
         Ok(n > 0)
     }
 
     async fn get_key(&self, id: u64) -> Result<AuthKey, Error> {
-        let mut conn = self.conn.clone();
-        let value: Option<Vec<u8>> = redis::cmd("GET")
-            .arg(self.redis_key(id))
-            .query_async(&mut conn)
+        let value: Option<Vec<u8>> = self
+            .conn
+            .query(redis::cmd("GET").arg(self.redis_key(id)))
             .await
-            .map_err(|e| unavailable(&e))?;
+            .map_err(failed)?;
         let bytes = Zeroizing::new(value.ok_or(Error::AuthKeyDoesNotExist { id })?);
         let key = AuthKey::from_slice(&bytes).map_err(|_| Error::CorruptEntry { id })?;
         if key.id() != id {
@@ -199,15 +171,12 @@ impl AuthKeyManager for RedisAuthKeyManager {
 
     async fn del_key(&self, key: KeyRef<'_>) -> Result<(), Error> {
         let id = key.id();
-        let mut conn = self.conn.clone();
-        let n: u64 = redis::cmd("DEL")
-            .arg(self.redis_key(id))
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| unavailable(&e))?;
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.redis_key(id));
+        let (n, acked): (u64, _) = self.conn.write(&cmd).await.map_err(failed)?;
         if n == 0 {
             return Err(Error::AuthKeyDoesNotExist { id });
         }
-        Ok(())
+        self.conn.require_replicas(acked).map_err(failed)
     }
 }

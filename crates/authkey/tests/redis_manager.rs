@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use authkey::{AuthKey, AuthKeyManager, Error, RedisAuthKeyManager};
-use keyauth_core::RedisOptions;
+use keyauth_core::{RedisFailure, RedisOptions};
 use keyauth_testkit::{RedisServer, redis_server_available, redis_url};
 
 fn key(seed: u8) -> AuthKey {
@@ -164,12 +164,12 @@ async fn redis_down_is_a_typed_error_then_recovers_and_keys_survive() {
     ];
     for (i, r) in checks.into_iter().enumerate() {
         match r {
-            Err(Error::Unavailable { reason }) => {
-                assert!(!reason.is_empty());
-                assert_eq!(
-                    Error::Unavailable { reason }.kind(),
-                    keyauth_core::ErrorKind::Unavailable
+            Err(Error::Redis(f)) => {
+                assert!(
+                    matches!(f, RedisFailure::Connection { .. } | RedisFailure::Timeout),
+                    "check {i}: {f:?}"
                 );
+                assert_eq!(Error::Redis(f).kind(), keyauth_core::ErrorKind::Unavailable);
             }
             other => panic!("check {i}: Redis is down, got {other:?}"),
         }
@@ -180,7 +180,9 @@ async fn redis_down_is_a_typed_error_then_recovers_and_keys_survive() {
     let mut recovered = None;
     for _ in 0..50 {
         match m.get_key(before.id()).await {
-            Err(Error::Unavailable { .. }) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(Error::Redis(f)) if f.is_topology_change() => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             other => {
                 recovered = Some(other);
                 break;
@@ -218,7 +220,12 @@ fn outside_a_runtime_is_a_typed_error_not_a_panic() {
 #[tokio::test]
 async fn unparsable_url_is_a_typed_error() {
     let err = RedisAuthKeyManager::new(&RedisOptions::new("not a url")).unwrap_err();
-    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Redis(RedisFailure::BadConfig { .. })),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "redis_bad_config");
+    assert_eq!(err.kind(), keyauth_core::ErrorKind::Malformed);
 }
 
 #[tokio::test]

@@ -76,6 +76,8 @@ unknown key, expired, too far ahead, replayed; 2: malformed input; 3: Redis unre
         #[arg(long, value_name = "DURATION")]
         max_ahead: Option<String>,
         /// Record the signature as used in this Redis; a second verify fails (exit 1).
+        /// One node (redis://host:port/db, rediss:// for TLS), a Cluster
+        /// (redis+cluster://host:port,host:port) or Sentinels (redis+sentinel://host:port,.../master).
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
         /// Key prefix in Redis (share it between servers that accept the same signatures).
@@ -296,14 +298,21 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             let verified = match redis {
                 // Without a shared store, single use cannot be enforced across runs: check only.
                 None => verifier.check(&signature, &call, clock.now())?,
-                Some(url) if !url.starts_with("redis://") && !url.starts_with("rediss://") => {
-                    return Err(CliError::input(
-                        "bad_redis_url",
-                        "--redis must be a redis URL (redis://host:port/db or rediss://...)",
-                    ));
-                }
                 Some(url) => crate::block_on(async {
-                    let options = RedisOptions::new(url).prefix(redis_prefix);
+                    // The forms of keyauth_core::RedisOptions::parse: one node, Cluster seeds,
+                    // Sentinels; its reason never repeats the URL (it may hold a password).
+                    let options = RedisOptions::parse(&url)
+                        .map_err(|e| {
+                            CliError::input(
+                                "bad_redis_url",
+                                format!(
+                                    "--redis must be a redis URL (redis://host:port/db, rediss://..., \
+                                     redis+cluster://host:port,host:port or \
+                                     redis+sentinel://host:port,.../master): {e}"
+                                ),
+                            )
+                        })?
+                        .prefix(redis_prefix);
                     let guard = RedisReplayGuard::new(&options)
                         .map_err(|e| CliError::from(ninchat_master::Error::from(e)))?;
                     Ok::<_, CliError>(

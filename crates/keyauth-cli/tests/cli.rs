@@ -498,7 +498,17 @@ fn ninchat_single_use_through_redis() {
     let down = verify(&format!("redis://127.0.0.1:{port}/"));
     assert_eq!(code(&down), 3, "{}", stderr(&down));
     assert!(stderr(&down).contains("unavailable"));
+    assert!(stderr(&down).contains("connection refused"));
+    // The same forms as the library's RedisOptions::parse: a Cluster that does not answer is
+    // a service error too; malformed forms are bad input (exit 2).
+    let down = verify(&format!(
+        "redis+cluster://127.0.0.1:{port},127.0.0.1:{port}"
+    ));
+    assert_eq!(code(&down), 3, "{}", stderr(&down));
     assert_input_error(&verify("not a url"), "redis URL");
+    assert_input_error(&verify("redis+sentinel://127.0.0.1:1"), "master");
+    assert_input_error(&verify("redis://u:hunter2@h:notaport/"), "redis URL");
+    assert!(!stderr(&verify("redis://u:hunter2@h:notaport/")).contains("hunter2"));
 }
 
 #[test]

@@ -23,6 +23,7 @@
 //! | [`ReplayError::Replayed`] | `replayed` | replayed |
 //! | [`ReplayError::Full`] | `full` | unavailable |
 //! | [`ReplayError::Unavailable`] | `unavailable` | unavailable |
+//! | [`ReplayError::Redis`] | the [`RedisFailure`](crate::RedisFailure)'s own code (`redis_timeout`, `redis_not_durable`, ...; table there) | unavailable (`redis_bad_config`: malformed) |
 //! | [`Error::Random`] | `random` | random |
 
 use core::fmt;
@@ -148,13 +149,15 @@ impl ExpiryError {
 }
 
 impl ReplayError {
-    /// The stable code: `replayed`, `full` or `unavailable`.
+    /// The stable code: `replayed`, `full`, `unavailable`, or the Redis failure's own code
+    /// (`redis_timeout`, `redis_not_durable`, ...; see [`RedisFailure`](crate::RedisFailure)).
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
             Self::Replayed => "replayed",
             Self::Full { .. } => "full",
             Self::Unavailable { .. } => "unavailable",
+            Self::Redis(f) => f.code(),
         }
     }
 
@@ -164,6 +167,7 @@ impl ReplayError {
         match self {
             Self::Replayed => ErrorKind::Replayed,
             Self::Full { .. } | Self::Unavailable { .. } => ErrorKind::Unavailable,
+            Self::Redis(f) => f.kind(),
         }
     }
 }
@@ -251,6 +255,12 @@ mod tests {
             ),
             (Error::Random, "random", ErrorKind::Random),
         ];
+        let mut all = all;
+        // The Redis failures, pinned by their own test in replay::failure; distinct from these.
+        for f in crate::RedisFailure::all_for_tests() {
+            let (code, kind) = (f.code(), f.kind());
+            all.push((ReplayError::Redis(f).into(), code, kind));
+        }
         for (err, code, kind) in &all {
             assert_eq!(err.code(), *code, "{err:?}");
             assert_eq!(err.kind(), *kind, "{err:?}");
@@ -266,7 +276,8 @@ mod tests {
                 | Error::Replay(
                     ReplayError::Replayed
                     | ReplayError::Full { .. }
-                    | ReplayError::Unavailable { .. },
+                    | ReplayError::Unavailable { .. }
+                    | ReplayError::Redis(_),
                 )
                 | Error::Random => {}
             }

@@ -19,8 +19,11 @@ pub use encoding::{Base64, DecodeError, Encoding};
 pub use error::{Error, ErrorKind};
 pub use key::{KeyId, KeyPair};
 #[cfg(feature = "redis")]
-pub use replay::redis::{RedisOptions, RedisReplayGuard};
-pub use replay::{MemoryReplayGuard, ReplayError, ReplayGuard};
+pub use replay::redis::{
+    DEFAULT_WAIT, DurabilityPolicy, RedisConnection, RedisOptions, RedisReplayGuard,
+    ServerSettings, Topology,
+};
+pub use replay::{MemoryReplayGuard, RedisFailure, ReplayError, ReplayGuard};
 pub use secret::Secret;
 
 /// `SecretBytes` is the name some schemes use for the same thing: a [`Secret`].

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use keyauth_core::{Clock, RedisOptions, RedisReplayGuard, ReplayError, ReplayGuard, SystemClock};
+use keyauth_core::{
+    Clock, RedisFailure, RedisOptions, RedisReplayGuard, ReplayError, ReplayGuard, SystemClock,
+};
 use keyauth_testkit::{RedisServer, redis_server_available, redis_url};
 
 fn unique(tag: &str) -> Vec<u8> {
@@ -78,7 +80,16 @@ async fn down_is_an_error_never_fresh_and_recovers() {
     server.stop();
     for id in [&b"during-1"[..], b"during-2", b"before"] {
         match guard.check_and_mark(id, until).await {
-            Err(ReplayError::Unavailable { reason }) => assert!(!reason.is_empty()),
+            Err(ReplayError::Redis(f)) => {
+                assert!(
+                    matches!(f, RedisFailure::Connection { .. } | RedisFailure::Timeout),
+                    "{f:?}"
+                );
+                assert_eq!(
+                    ReplayError::Redis(f).kind(),
+                    keyauth_core::ErrorKind::Unavailable
+                );
+            }
             other => panic!("Redis is down, got {other:?}"),
         }
     }
@@ -88,7 +99,7 @@ async fn down_is_an_error_never_fresh_and_recovers() {
     let mut answer = None;
     for _ in 0..50 {
         match guard.check_and_mark(b"after", until).await {
-            Err(ReplayError::Unavailable { .. }) => {
+            Err(ReplayError::Redis(f)) if f.is_topology_change() => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             other => {
@@ -108,7 +119,12 @@ async fn down_is_an_error_never_fresh_and_recovers() {
 #[tokio::test]
 async fn unparsable_url_is_a_typed_error() {
     let err = RedisReplayGuard::new(&RedisOptions::new("not a url")).unwrap_err();
-    assert!(matches!(err, ReplayError::Unavailable { .. }));
+    assert!(
+        matches!(err, ReplayError::Redis(RedisFailure::BadConfig { .. })),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "redis_bad_config");
+    assert_eq!(err.kind(), keyauth_core::ErrorKind::Malformed);
 }
 
 #[test]

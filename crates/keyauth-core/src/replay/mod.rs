@@ -6,7 +6,8 @@
 //! share what was seen.
 //!
 //! A guard fails closed: when it cannot answer (Redis down, memory full) the error is
-//! [`ReplayError::Unavailable`] or [`ReplayError::Full`], never "fresh".
+//! [`ReplayError::Redis`] (with a typed [`RedisFailure`]), [`ReplayError::Unavailable`] or
+//! [`ReplayError::Full`], never "fresh".
 
 use core::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -16,8 +17,11 @@ use async_trait::async_trait;
 
 use crate::clock::{Clock, SystemClock, UnixTime};
 
+mod failure;
 #[cfg(feature = "redis")]
 pub mod redis;
+
+pub use failure::RedisFailure;
 
 /// Why a token id was not accepted as fresh.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +42,9 @@ pub enum ReplayError {
         /// What the store said (never contains token ids or secrets).
         reason: String,
     },
+    /// The Redis store refused or could not answer, for a typed reason (its own code).
+    #[error("replay guard: {0}")]
+    Redis(#[from] RedisFailure),
 }
 
 /// Marks token ids as used, atomically.
@@ -60,7 +67,8 @@ pub trait ReplayGuard: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// [`ReplayError::Replayed`] when `id` was marked before and is still live;
-    /// [`ReplayError::Unavailable`] / [`ReplayError::Full`] when the guard cannot tell.
+    /// [`ReplayError::Unavailable`] / [`ReplayError::Full`] / [`ReplayError::Redis`] when the
+    /// guard cannot tell.
     async fn check_and_mark(&self, id: &[u8], until: UnixTime) -> Result<(), ReplayError>;
 }
 
