@@ -105,7 +105,8 @@
 #![forbid(unsafe_code)]
 
 pub use keyauth_core as core;
-// @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
+#[cfg(feature = "conformance")]
+pub mod conformance;
 #[cfg(feature = "authkey")]
 pub use authkey;
 #[cfg(feature = "hmac")]

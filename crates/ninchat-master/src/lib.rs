@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 mod cipher;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 pub mod json;
 mod json_ser;

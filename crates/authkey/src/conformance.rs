@@ -1,21 +1,48 @@
-//! Runner for `vectors/authkey.json`: mtpylon's `AuthKey` and `AuthKeyManager`, MTProto 2.0
-//! message crypto, and the handshake values.
+//! The conformance runner (feature `conformance`) for `vectors/authkey.json`: mtpylon's
+//! `AuthKey` and `AuthKeyManager`, MTProto 2.0 message crypto, and the handshake values.
+//!
+//! Manager sequences run on a fresh [`MemoryAuthKeyManager`], or with
+//! [`Conformance::on_redis`] on a [`RedisAuthKeyManager`](crate::RedisAuthKeyManager) under a
+//! key prefix of their own (deleted afterwards), so both stores meet the same vectors.
 
-use authkey::mtpylon::{self, KeyType};
-use authkey::{
+use crate::mtpylon::{self, KeyType};
+use crate::{
     AuthKey, AuthKeyManager, Direction, Error, InnerMessage, KeyRef, MemoryAuthKeyManager,
 };
 use keyauth_core::encoding::hex_encode;
 use serde_json::{Value, json};
 
-use crate::{Case, CaseError, CaseResult, Input, Scheme};
+use keyauth_vectors::{Case, CaseError, CaseResult, Embedded, Input, Scheme};
 
-/// The authkey crate.
-#[derive(Debug)]
-pub(crate) struct AuthKeyScheme;
+/// The vector files this crate owns, compiled in.
+pub const VECTORS: &[Embedded] = &[
+    ("authkey.json", include_str!("../vectors/authkey.json")),
+    (
+        "authkey_extra.json",
+        include_str!("../vectors/authkey_extra.json"),
+    ),
+];
+
+/// The runner for files of scheme `authkey`.
+#[derive(Clone, Debug, Default)]
+pub struct Conformance {
+    #[cfg(feature = "redis")]
+    redis: Option<keyauth_core::RedisOptions>,
+}
+
+impl Conformance {
+    /// A runner whose manager sequences run on the Redis behind `options`.
+    #[cfg(feature = "redis")]
+    #[must_use]
+    pub fn on_redis(options: keyauth_core::RedisOptions) -> Self {
+        Self {
+            redis: Some(options),
+        }
+    }
+}
 
 fn kind(e: &Error) -> CaseError {
-    CaseError::kind(e.vector_kind())
+    CaseError::kind(e.code())
 }
 
 fn bad(why: impl Into<String>) -> CaseError {
@@ -136,22 +163,65 @@ async fn step(manager: &dyn AuthKeyManager, step: Input<'_>) -> Result<Value, Ca
     out.map_err(|e| kind(&e))
 }
 
-fn manager(input: Input<'_>) -> CaseResult {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| bad(format!("tokio runtime: {e}")))?;
-    let manager = MemoryAuthKeyManager::new();
+async fn sequence(manager: &dyn AuthKeyManager, input: Input<'_>) -> Result<Vec<Value>, CaseError> {
     let steps = input.array("steps")?;
     let mut out = Vec::with_capacity(steps.len());
     for s in steps {
-        match rt.block_on(step(&manager, Input(s))) {
+        match step(manager, Input(s)).await {
             Ok(result) => out.push(json!({"result": result})),
             Err(CaseError::Kind(k)) => out.push(json!({"error": k})),
             Err(other) => return Err(other),
         }
     }
-    let final_ids: Vec<String> = manager.ids().into_iter().map(id_hex).collect();
-    Ok(json!({"steps": out, "final_ids": final_ids}))
+    Ok(out)
+}
+
+fn final_ids(ids: Vec<u64>) -> Vec<String> {
+    ids.into_iter().map(id_hex).collect()
+}
+
+impl Conformance {
+    fn manager(&self, input: Input<'_>) -> CaseResult {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| bad(format!("tokio runtime: {e}")))?;
+        #[cfg(feature = "redis")]
+        if let Some(options) = &self.redis {
+            return rt.block_on(redis_sequence(options, input));
+        }
+        let manager = MemoryAuthKeyManager::new();
+        let out = rt.block_on(sequence(&manager, input))?;
+        Ok(json!({"steps": out, "final_ids": final_ids(manager.ids())}))
+    }
+}
+
+/// One sequence on Redis under a prefix no other run uses; its keys are deleted afterwards.
+#[cfg(feature = "redis")]
+async fn redis_sequence(options: &keyauth_core::RedisOptions, input: Input<'_>) -> CaseResult {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RUN: AtomicU64 = AtomicU64::new(0);
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let prefix = format!(
+        "keyauth:conformance:authkey:{}:{since_epoch}:{}:",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    );
+    let unavailable = |e: Error| bad(format!("redis: {e}"));
+    let manager = crate::RedisAuthKeyManager::new(options)
+        .map_err(unavailable)?
+        .with_prefix(prefix);
+    let out = sequence(&manager, input).await?;
+    let ids = manager.ids().await.map_err(unavailable)?;
+    for id in &ids {
+        manager
+            .del_key(KeyRef::Id(*id))
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(json!({"steps": out, "final_ids": final_ids(ids)}))
 }
 
 fn encrypt(input: Input<'_>) -> CaseResult {
@@ -160,10 +230,10 @@ fn encrypt(input: Input<'_>) -> CaseResult {
     let packet = key
         .encrypt_with_padding(dir, &input.hex("plaintext")?, &input.hex("padding")?)
         .map_err(|e| kind(&e))?;
-    let (header, encrypted) = packet.split_at(authkey::mtproto::HEADER_LEN);
+    let (header, encrypted) = packet.split_at(crate::mtproto::HEADER_LEN);
     let mut msg_key = [0u8; 16];
     msg_key.copy_from_slice(&header[8..24]);
-    let kiv = authkey::mtproto::derive_aes_key_iv(&key, &msg_key, dir);
+    let kiv = crate::mtproto::derive_aes_key_iv(&key, &msg_key, dir);
     Ok(json!({
         "auth_key_id": hex_encode(&header[..8]),
         "msg_key": hex_encode(&msg_key),
@@ -194,7 +264,7 @@ fn decrypt(input: Input<'_>) -> CaseResult {
     Ok(json!({"plaintext": hex_encode(&plaintext), "inner": inner}))
 }
 
-impl Scheme for AuthKeyScheme {
+impl Scheme for Conformance {
     fn name(&self) -> &'static str {
         "authkey"
     }
@@ -203,10 +273,10 @@ impl Scheme for AuthKeyScheme {
         let input = Input(&case.input);
         match case.op.as_str() {
             "auth_key" => auth_key(input),
-            "manager" => manager(input),
+            "manager" => self.manager(input),
             "mtproto2_kdf" => {
                 let key = key_bytes(input, "auth_key")?;
-                let kiv = authkey::mtproto::derive_aes_key_iv(
+                let kiv = crate::mtproto::derive_aes_key_iv(
                     &key,
                     &array(input, "msg_key")?,
                     direction(input)?,
@@ -220,8 +290,8 @@ impl Scheme for AuthKeyScheme {
                 let data = input.hex("data")?;
                 let quirk = mtpylon::get_msg_key(&key, &data).map_err(|e| kind(&e))?;
                 // The spec's windows over the 256-byte key, for comparison.
-                let x0 = authkey::mtproto::msg_key(&key, &data, Direction::ClientToServer);
-                let x8 = authkey::mtproto::msg_key(&key, &data, Direction::ServerToClient);
+                let x0 = crate::mtproto::msg_key(&key, &data, Direction::ClientToServer);
+                let x8 = crate::mtproto::msg_key(&key, &data, Direction::ServerToClient);
                 Ok(json!({
                     "msg_key": hex_encode(&quirk),
                     "spec_msg_key_x0": hex_encode(&x0),
@@ -238,7 +308,7 @@ impl Scheme for AuthKeyScheme {
                 };
                 let quirk =
                     mtpylon::generate_key_iv(&key, &msg_key, key_type).map_err(|e| kind(&e))?;
-                let spec = authkey::mtproto::derive_aes_key_iv(&key, &msg_key, dir);
+                let spec = crate::mtproto::derive_aes_key_iv(&key, &msg_key, dir);
                 Ok(json!({
                     "key": hex_encode(quirk.key()),
                     "iv": hex_encode(quirk.iv()),
@@ -253,10 +323,8 @@ impl Scheme for AuthKeyScheme {
                 Ok(json!({"new_nonce_hash": hex_encode(&hash)}))
             }
             "server_salt" => {
-                let salt = authkey::server_salt(
-                    &array(input, "new_nonce")?,
-                    &array(input, "server_nonce")?,
-                );
+                let salt =
+                    crate::server_salt(&array(input, "new_nonce")?, &array(input, "server_nonce")?);
                 Ok(json!({
                     "salt": hex_encode(&salt),
                     "salt_i64": i64::from_le_bytes(salt).to_string(),
@@ -264,7 +332,7 @@ impl Scheme for AuthKeyScheme {
                 }))
             }
             "tmp_aes_key_iv" => {
-                let kiv = authkey::tmp_aes_key_iv(
+                let kiv = crate::tmp_aes_key_iv(
                     &array(input, "server_nonce")?,
                     &array(input, "new_nonce")?,
                 );

@@ -1,4 +1,4 @@
-//! Runner for `vectors/ninchat-master.json`: Ninchat master-key signatures, secure metadata,
+//! The conformance runner (feature `conformance`) for `vectors/ninchat-master.json`: Conformance master-key signatures, secure metadata,
 //! and keyauth's verifier for both.
 //!
 //! Object key order in `metadata` and attribute values is significant (it is what Python
@@ -7,17 +7,27 @@
 
 use std::sync::Arc;
 
+use crate::{Call, Error, Expire, Format, Grant, Json, MasterKey, Nonce, Signer, Verifier};
 use keyauth_core::{ExpiryError, FixedClock, ReplayError, UnixTime};
-use ninchat_master::{
-    Call, Error, Expire, Format, Grant, Json, MasterKey, Nonce, Signer, Verifier,
-};
 use serde_json::{Value, json};
 
-use crate::{Case, CaseError, CaseResult, Input, Scheme};
+use keyauth_vectors::{Case, CaseError, CaseResult, Embedded, Input, Scheme};
+
+/// The vector files this crate owns, compiled in.
+pub const VECTORS: &[Embedded] = &[
+    (
+        "ninchat-master.json",
+        include_str!("../vectors/ninchat-master.json"),
+    ),
+    (
+        "ninchat-master_extra.json",
+        include_str!("../vectors/ninchat-master_extra.json"),
+    ),
+];
 
 /// ninchat-master.
-#[derive(Debug)]
-pub(crate) struct Ninchat;
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Conformance;
 
 /// The vector file's name for each failure.
 fn kind(e: &Error) -> CaseError {
@@ -89,7 +99,6 @@ fn expire_json(e: Expire) -> Value {
     match e {
         Expire::Int(i) => json!(i),
         Expire::Float(f) => json!(f),
-        _ => Value::Null,
     }
 }
 
@@ -211,7 +220,7 @@ fn open(input: Input<'_>) -> CaseResult {
     }))
 }
 
-impl Scheme for Ninchat {
+impl Scheme for Conformance {
     fn name(&self) -> &'static str {
         "ninchat-master"
     }
