@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// The vector files this crate owns.
-pub const VECTORS: &[(&str, &str)] = &[("rfc9421.json", include_str!("../vectors/rfc9421.json"))];
+pub const VECTORS: &[keyauth_vectors::Embedded] = &[("rfc9421.json", include_str!("../vectors/rfc9421.json"))];
 
 /// The runner for scheme `httpsig`.
 #[derive(Clone, Copy, Debug, Default)]
