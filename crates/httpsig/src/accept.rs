@@ -153,7 +153,11 @@ impl AcceptSignature {
         if let Some(v) = &self.tag {
             params.insert(k("tag"), s(v)?);
         }
-        for (flag, on) in [("created", self.created), ("expires", self.expires), ("nonce", self.nonce)] {
+        for (flag, on) in [
+            ("created", self.created),
+            ("expires", self.expires),
+            ("nonce", self.nonce),
+        ] {
             if on {
                 params.insert(k(flag), BareItem::Boolean(true));
             }
@@ -162,7 +166,11 @@ impl AcceptSignature {
             self.covered.iter().map(ComponentId::to_item).collect(),
             params,
         );
-        Ok(format!("{}={}", self.label, sf::serialize_inner_list(&inner)))
+        Ok(format!(
+            "{}={}",
+            self.label,
+            sf::serialize_inner_list(&inner)
+        ))
     }
 
     /// Every member of an `Accept-Signature` value.

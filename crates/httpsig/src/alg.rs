@@ -10,9 +10,9 @@ use core::fmt;
 use ed25519_dalek::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _};
 use hmac::{Hmac, Mac as _};
 use keyauth_core::Secret;
+use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use rsa::pkcs1::DecodeRsaPublicKey as _;
 use sha2::{Sha256, Sha512};
-use p256::ecdsa::signature::{Signer as _, Verifier as _};
 
 use crate::Error;
 
@@ -263,11 +263,13 @@ impl VerifyingKey {
                 Ok(k) => Self::Ed25519(k),
                 Err(_) => SigningKey::from_key_file(alg, bytes)?.verifying_key(),
             },
-            Algorithm::EcdsaP256Sha256 => match p256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
+            Algorithm::EcdsaP256Sha256 => match p256::ecdsa::VerifyingKey::from_public_key_pem(pem)
+            {
                 Ok(k) => Self::EcdsaP256(k),
                 Err(_) => SigningKey::from_key_file(alg, bytes)?.verifying_key(),
             },
-            Algorithm::EcdsaP384Sha384 => match p384::ecdsa::VerifyingKey::from_public_key_pem(pem) {
+            Algorithm::EcdsaP384Sha384 => match p384::ecdsa::VerifyingKey::from_public_key_pem(pem)
+            {
                 Ok(k) => Self::EcdsaP384(k),
                 Err(_) => SigningKey::from_key_file(alg, bytes)?.verifying_key(),
             },
@@ -340,11 +342,17 @@ mod tests {
         for a in Algorithm::ALL {
             assert_eq!(Algorithm::from_name(a.name()), Ok(a));
         }
-        assert_eq!(Algorithm::from_name("hs2019"), Err(Error::UnsupportedAlgorithm));
+        assert_eq!(
+            Algorithm::from_name("hs2019"),
+            Err(Error::UnsupportedAlgorithm)
+        );
         let k = SigningKey::hmac_sha256(b"secret");
         assert_eq!(format!("{k:?}"), "SigningKey { algorithm: HmacSha256, .. }");
         let v = k.verifying_key();
-        assert_eq!(format!("{v:?}"), "VerifyingKey { algorithm: HmacSha256, .. }");
+        assert_eq!(
+            format!("{v:?}"),
+            "VerifyingKey { algorithm: HmacSha256, .. }"
+        );
         let sig = k.sign(b"base").unwrap_or_default();
         assert_eq!(v.verify(b"base", &sig), Ok(()));
         assert_eq!(v.verify(b"basf", &sig), Err(Error::BadSignature));

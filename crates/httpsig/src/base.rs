@@ -119,11 +119,9 @@ pub fn component_value(
             match c.name() {
                 "@status" => Ok(resp.status().into_bytes()),
                 n if n.starts_with('@') => Err(Error::MalformedComponent),
-                _ if c.tr() => field_value(
-                    msg.trailers().ok_or(Error::MissingComponent)?,
-                    c,
-                    types,
-                ),
+                _ if c.tr() => {
+                    field_value(msg.trailers().ok_or(Error::MissingComponent)?, c, types)
+                }
                 _ => field_value(resp.headers(), c, types),
             }
         }

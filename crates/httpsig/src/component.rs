@@ -42,8 +42,20 @@ fn is_tchar(b: u8) -> bool {
         || b.is_ascii_digit()
         || matches!(
             b,
-            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
-                | b'`' | b'|' | b'~'
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
         )
 }
 
@@ -80,7 +92,10 @@ impl ComponentId {
     /// [`Error::MalformedComponent`] when the result is not a valid identifier.
     pub fn with_flag(self, flag: &str) -> Result<Self, Error> {
         let mut params = self.params;
-        params.insert(Key::from_string(flag.to_owned()).map_err(|_| Error::MalformedComponent)?, BareItem::Boolean(true));
+        params.insert(
+            Key::from_string(flag.to_owned()).map_err(|_| Error::MalformedComponent)?,
+            BareItem::Boolean(true),
+        );
         Self::from_parts(self.name, params)
     }
 
@@ -282,7 +297,10 @@ mod tests {
 
     #[test]
     fn parses_and_validates() {
-        assert_eq!(ComponentId::parse("@method").map(|c| c.to_string()), Ok("\"@method\"".into()));
+        assert_eq!(
+            ComponentId::parse("@method").map(|c| c.to_string()),
+            Ok("\"@method\"".into())
+        );
         assert!(ComponentId::parse("@signature-params").is_err());
         assert!(ComponentId::parse("@nope").is_err());
         assert!(ComponentId::parse("Content-Type").is_err(), "upper case");

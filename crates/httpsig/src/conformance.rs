@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use crate::http1::{RawRequest, RawResponse, parse_request, parse_response};
 use crate::{
     AcceptSignature, Algorithm, ComponentId, DigestAlgorithm, Error, FieldTypes, Message, Policy,
-    RequestView, ResponseView, SignOptions, Signer, SigningKey, StaticKeys, Verifier,
-    VerifyingKey, component_value, content_digest, parse_signature_input, replay_id,
-    signature_base,
+    RequestView, ResponseView, SignOptions, Signer, SigningKey, StaticKeys, Verifier, VerifyingKey,
+    component_value, content_digest, parse_signature_input, replay_id, signature_base,
 };
 
 /// The vector files this crate owns.
-pub const VECTORS: &[keyauth_vectors::Embedded] = &[("rfc9421.json", include_str!("../vectors/rfc9421.json"))];
+pub const VECTORS: &[keyauth_vectors::Embedded] =
+    &[("rfc9421.json", include_str!("../vectors/rfc9421.json"))];
 
 /// The runner for scheme `httpsig`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -75,7 +75,9 @@ impl Parsed {
                 parse_response(raw.as_bytes()).map_err(|_| bad("response does not parse"))?,
                 req("request")?,
             )),
-            None => Ok(Self::Request(req("request")?.ok_or_else(|| bad("no message"))?)),
+            None => Ok(Self::Request(
+                req("request")?.ok_or_else(|| bad("no message"))?,
+            )),
         }
     }
 
@@ -146,7 +148,11 @@ fn policy(v: Option<&Value>, response: bool) -> Result<Policy, CaseError> {
     }
     match v.get("max_age") {
         Some(Value::Null) => p.max_age = None,
-        Some(a) => p.max_age = Some(Duration::from_secs(a.as_u64().ok_or_else(|| bad("max_age"))?)),
+        Some(a) => {
+            p.max_age = Some(Duration::from_secs(
+                a.as_u64().ok_or_else(|| bad("max_age"))?,
+            ))
+        }
         None => {}
     }
     if let Some(t) = opt_text(v, "tag") {

@@ -108,7 +108,10 @@ mod tests {
 
     fn headers(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert("content-digest", v.parse().unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            "content-digest",
+            v.parse().unwrap_or_else(|_| unreachable!()),
+        );
         h
     }
 

@@ -58,7 +58,11 @@ fn fields(lines: &[&[u8]]) -> Result<HeaderMap, Error> {
         if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
             // obs-fold: continue the previous field's last line with one space.
             let name = last.clone().ok_or(Error::MalformedMessage)?;
-            let prev = headers.get_all(&name).iter().last().map(|v| v.as_bytes().to_vec());
+            let prev = headers
+                .get_all(&name)
+                .iter()
+                .last()
+                .map(|v| v.as_bytes().to_vec());
             let mut joined = prev.ok_or(Error::MalformedMessage)?;
             joined.push(b' ');
             joined.extend_from_slice(crate::sf::trim(line));
@@ -71,7 +75,10 @@ fn fields(lines: &[&[u8]]) -> Result<HeaderMap, Error> {
             }
             continue;
         }
-        let colon = line.iter().position(|&b| b == b':').ok_or(Error::MalformedMessage)?;
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(Error::MalformedMessage)?;
         let name = HeaderName::from_bytes(&line[..colon]).map_err(|_| Error::MalformedMessage)?;
         let value = HeaderValue::from_bytes(crate::sf::trim(&line[colon + 1..]))
             .map_err(|_| Error::MalformedMessage)?;
@@ -203,7 +210,9 @@ mod tests {
         assert_eq!(r.parts.headers["x-a"], "1 2");
         assert_eq!(r.body, b"{\"hello\": \"world\"}");
         let out = write_request(&r.parts, &r.body);
-        assert!(out.starts_with(b"POST /foo?param=Value&Pet=dog HTTP/1.1\r\nHost: example.com\r\n"));
+        assert!(
+            out.starts_with(b"POST /foo?param=Value&Pet=dog HTTP/1.1\r\nHost: example.com\r\n")
+        );
         assert!(parse_request(b"garbage").is_err());
         assert!(parse_request(b"GET / HTTP/1.1\nno colon\n\n").is_err());
         let s = parse_response(b"HTTP/1.1 503 Service Unavailable\r\nA: b\r\n\r\n")

@@ -113,7 +113,11 @@ impl<'a> RequestView<'a> {
             },
         };
         // Drop userinfo, lower-case, remove the default port.
-        let hostport = raw.rsplit('@').next().unwrap_or_default().to_ascii_lowercase();
+        let hostport = raw
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if hostport.is_empty() {
             return Err(Error::MissingComponent);
         }
@@ -164,7 +168,11 @@ impl<'a> RequestView<'a> {
     /// # Errors
     /// [`Error::MissingComponent`] when there is no authority.
     pub fn target_uri(&self) -> Result<String, Error> {
-        let q = self.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let q = self
+            .uri
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
         Ok(format!(
             "{}://{}{}{}",
             self.scheme(),
@@ -339,7 +347,10 @@ mod tests {
             .parse()
             .unwrap_or_else(|_| unreachable!());
         let v = view(&m, &u, &h);
-        assert_eq!(v.target_uri().as_deref(), Ok("https://www.example.com/path?param=value"));
+        assert_eq!(
+            v.target_uri().as_deref(),
+            Ok("https://www.example.com/path?param=value")
+        );
         assert_eq!(v.authority().as_deref(), Ok("www.example.com"));
         assert_eq!(v.scheme(), "https");
         assert_eq!(v.request_target(), "/path?param=value");
@@ -350,12 +361,24 @@ mod tests {
             .parse()
             .unwrap_or_else(|_| unreachable!());
         let mut h = HeaderMap::new();
-        h.insert("host", "Example.COM:443".parse().unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            "host",
+            "Example.COM:443".parse().unwrap_or_else(|_| unreachable!()),
+        );
         let v = view(&m, &u, &h);
         assert_eq!(v.authority().as_deref(), Ok("example.com"));
-        assert_eq!(v.query_param("var").as_deref(), Ok("this%20is%20a%20big%0Avalue"));
-        assert_eq!(v.query_param("bar").as_deref(), Ok("with%20plus%20whitespace"));
-        assert_eq!(v.query_param("fa%C3%A7ade%22%3A%20").as_deref(), Ok("something"));
+        assert_eq!(
+            v.query_param("var").as_deref(),
+            Ok("this%20is%20a%20big%0Avalue")
+        );
+        assert_eq!(
+            v.query_param("bar").as_deref(),
+            Ok("with%20plus%20whitespace")
+        );
+        assert_eq!(
+            v.query_param("fa%C3%A7ade%22%3A%20").as_deref(),
+            Ok("something")
+        );
         assert_eq!(v.query_param("qux").as_deref(), Ok(""));
         assert_eq!(v.query_param("dup"), Err(Error::AmbiguousComponent));
         assert_eq!(v.query_param("nope"), Err(Error::MissingComponent));

@@ -24,9 +24,16 @@ pub enum SfType {
 #[must_use]
 pub fn known_type(name: &str) -> Option<SfType> {
     match name {
-        "signature-input" | "signature" | "accept-signature" | "content-digest"
-        | "repr-digest" | "want-content-digest" | "want-repr-digest" | "priority"
-        | "cdn-cache-control" | "example-dict" => Some(SfType::Dictionary),
+        "signature-input"
+        | "signature"
+        | "accept-signature"
+        | "content-digest"
+        | "repr-digest"
+        | "want-content-digest"
+        | "want-repr-digest"
+        | "priority"
+        | "cdn-cache-control"
+        | "example-dict" => Some(SfType::Dictionary),
         "cache-status" | "proxy-status" | "accept-ch" | "example-list" => Some(SfType::List),
         "example-item" => Some(SfType::Item),
         _ => None,
@@ -121,7 +128,10 @@ pub(crate) fn dictionary(text: &str) -> Result<Dictionary, DictError> {
 #[must_use]
 pub fn reserialize(text: &str, ty: SfType) -> Option<String> {
     match ty {
-        SfType::Item => Parser::new(text).parse::<Item>().ok().map(|i| i.serialize()),
+        SfType::Item => Parser::new(text)
+            .parse::<Item>()
+            .ok()
+            .map(|i| i.serialize()),
         SfType::List => Parser::new(text).parse::<List>().ok()?.serialize(),
         SfType::Dictionary => Parser::new(text).parse::<Dictionary>().ok()?.serialize(),
     }
@@ -159,7 +169,12 @@ mod tests {
     #[test]
     fn combines_lines() {
         let mut h = HeaderMap::new();
-        h.append("accept", " application/json ".parse().unwrap_or_else(|_| unreachable!()));
+        h.append(
+            "accept",
+            " application/json "
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
         h.append("accept", "*/*".parse().unwrap_or_else(|_| unreachable!()));
         assert_eq!(
             combined(&h, "accept").as_deref(),
@@ -174,9 +189,6 @@ mod tests {
             reserialize("a=1,    b=2;x=1;y=2,   c=(a   b   c)", SfType::Dictionary).as_deref(),
             Some("a=1, b=2;x=1;y=2, c=(a b c)")
         );
-        assert_eq!(
-            serialize_inner_list(&InnerList::default()),
-            "()"
-        );
+        assert_eq!(serialize_inner_list(&InnerList::default()), "()");
     }
 }

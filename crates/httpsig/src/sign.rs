@@ -344,13 +344,17 @@ impl Signer {
     ///
     /// # Errors
     /// As [`Signer::sign_message`].
-    pub fn sign_request<B: AsRef<[u8]>>(&self, req: &mut http::Request<B>) -> Result<Signed, Error> {
+    pub fn sign_request<B: AsRef<[u8]>>(
+        &self,
+        req: &mut http::Request<B>,
+    ) -> Result<Signed, Error> {
         let mut tmp = http::Request::new(());
         core::mem::swap(tmp.method_mut(), req.method_mut());
         core::mem::swap(tmp.uri_mut(), req.uri_mut());
         core::mem::swap(tmp.headers_mut(), req.headers_mut());
         let (mut parts, ()) = tmp.into_parts();
-        let result = self.sign_request_parts(&mut parts, req.body().as_ref(), &SignOptions::default());
+        let result =
+            self.sign_request_parts(&mut parts, req.body().as_ref(), &SignOptions::default());
         *req.method_mut() = parts.method;
         *req.uri_mut() = parts.uri;
         *req.headers_mut() = parts.headers;
@@ -410,12 +414,17 @@ impl Signer {
     /// [`Error::UnsatisfiableRequest`] when it names another `keyid` or `alg` than this
     /// signer's.
     pub fn for_accept(&self, want: &crate::AcceptSignature) -> Result<Self, Error> {
-        if want.keyid().is_some_and(|k| Some(k) != self.keyid.as_deref())
+        if want
+            .keyid()
+            .is_some_and(|k| Some(k) != self.keyid.as_deref())
             || want.alg().is_some_and(|a| a != self.key.algorithm().name())
         {
             return Err(Error::UnsatisfiableRequest);
         }
-        let mut s = self.clone().label(want.label()).components(want.covered().to_vec());
+        let mut s = self
+            .clone()
+            .label(want.label())
+            .components(want.covered().to_vec());
         if let Some(t) = want.tag() {
             s = s.tag(t);
         }

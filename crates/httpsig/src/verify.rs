@@ -16,8 +16,8 @@ use keyauth_core::{Clock, MemoryReplayGuard, ReplayError, ReplayGuard, SystemClo
 use crate::message::Message;
 use crate::params::{parse_signature, parse_signature_input};
 use crate::{
-    Algorithm, ComponentId, Error, FieldTypes, SignatureParams, VerifyingKey,
-    check_content_digest, signature_base,
+    Algorithm, ComponentId, Error, FieldTypes, SignatureParams, VerifyingKey, check_content_digest,
+    signature_base,
 };
 
 /// Default allowed clock difference: 60 s either way.
