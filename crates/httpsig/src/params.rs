@@ -34,7 +34,6 @@ fn int(v: u64) -> Result<BareItem, Error> {
 
 /// The parameters a signer sets, in the order they are serialized.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ParamsSpec {
     /// `created`, Unix seconds.
     pub created: Option<u64>,

@@ -143,7 +143,6 @@ pub struct Signer {
 
 /// Explicit values for one signature, instead of the clock and a random nonce.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SignOptions {
     /// `created` to use (default: the clock, when the signer sets `created`).
     pub created: Option<u64>,
