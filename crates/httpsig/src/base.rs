@@ -162,7 +162,7 @@ pub fn signature_base(
         if value.iter().any(|&b| b == b'\n' || b == b'\r') {
             return Err(Error::MalformedField);
         }
-        out.extend_from_slice(c.to_string().as_bytes());
+        out.extend_from_slice(c.as_str().as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(&value);
         out.push(b'\n');

@@ -35,6 +35,8 @@ const DERIVED: [&str; 9] = [
 pub struct ComponentId {
     name: String,
     params: Parameters,
+    /// The sf-item serialization, computed once (the signature base uses it per line).
+    serialized: String,
 }
 
 fn is_tchar(b: u8) -> bool {
@@ -165,7 +167,13 @@ impl ComponentId {
         if (has("bs") && (has("sf") || has("key"))) || (name == "@query-param" && !has("name")) {
             return Err(Error::MalformedComponent);
         }
-        Ok(Self { name, params })
+        let mut c = Self {
+            name,
+            params,
+            serialized: String::new(),
+        };
+        c.serialized = c.to_item().serialize();
+        Ok(c)
     }
 
     /// The field name or derived `@name`.
@@ -242,21 +250,19 @@ impl ComponentId {
     pub(crate) fn without_req(&self) -> Self {
         let mut params = self.params.clone();
         params.shift_remove("req");
-        Self {
+        let mut c = Self {
             name: self.name.clone(),
             params,
-        }
+            serialized: String::new(),
+        };
+        c.serialized = c.to_item().serialize();
+        c
     }
 
-    /// Name plus sorted parameters: equal for the same component in any parameter order.
-    fn identity(&self) -> (String, Vec<(String, String)>) {
-        let mut p: Vec<(String, String)> = self
-            .params
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), Item::new(v.clone()).serialize()))
-            .collect();
-        p.sort();
-        (self.name.clone(), p)
+    /// The serialized identifier, as in `Signature-Input` and the signature base.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.serialized
     }
 }
 
@@ -271,8 +277,14 @@ fn string(s: &str) -> Result<BareItem, Error> {
 }
 
 impl PartialEq for ComponentId {
+    /// The same component whatever the order of its parameters.
     fn eq(&self, other: &Self) -> bool {
-        self.identity() == other.identity()
+        self.name == other.name
+            && self.params.len() == other.params.len()
+            && self
+                .params
+                .iter()
+                .all(|(k, v)| other.params.get(k) == Some(v))
     }
 }
 
@@ -280,7 +292,7 @@ impl Eq for ComponentId {}
 
 impl fmt::Display for ComponentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_item().serialize())
+        f.write_str(&self.serialized)
     }
 }
 

@@ -61,7 +61,7 @@ fn fields(lines: &[&[u8]]) -> Result<HeaderMap, Error> {
             let prev = headers
                 .get_all(&name)
                 .iter()
-                .last()
+                .next_back()
                 .map(|v| v.as_bytes().to_vec());
             let mut joined = prev.ok_or(Error::MalformedMessage)?;
             joined.push(b' ');
@@ -172,10 +172,10 @@ pub fn write_request(parts: &http::request::Parts, body: &[u8]) -> Vec<u8> {
         .path_and_query()
         .map_or("/", http::uri::PathAndQuery::as_str);
     let mut out = format!("{} {target} HTTP/1.1\r\n", parts.method).into_bytes();
-    if !parts.headers.contains_key(http::header::HOST) {
-        if let Some(a) = parts.uri.authority() {
-            out.extend_from_slice(format!("Host: {a}\r\n").as_bytes());
-        }
+    if !parts.headers.contains_key(http::header::HOST)
+        && let Some(a) = parts.uri.authority()
+    {
+        out.extend_from_slice(format!("Host: {a}\r\n").as_bytes());
     }
     write_fields(&mut out, &parts.headers);
     out.extend_from_slice(b"\r\n");

@@ -150,10 +150,10 @@ impl<'a> RequestView<'a> {
     /// `@request-target`: the request target in origin form (`*` for `OPTIONS *`).
     #[must_use]
     pub fn request_target(&self) -> String {
-        if self.method == Method::CONNECT {
-            if let Some(a) = self.uri.authority() {
-                return a.as_str().to_owned();
-            }
+        if self.method == Method::CONNECT
+            && let Some(a) = self.uri.authority()
+        {
+            return a.as_str().to_owned();
         }
         match self.uri.path_and_query() {
             Some(pq) if pq.as_str() == "*" => "*".to_owned(),

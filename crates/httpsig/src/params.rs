@@ -14,6 +14,7 @@ use crate::{ComponentId, Error};
 pub struct SignatureParams {
     covered: Vec<ComponentId>,
     inner: InnerList,
+    serialized: String,
 }
 
 fn key(k: &'static str) -> Key {
@@ -79,9 +80,11 @@ impl SignatureParams {
             params.insert(key("tag"), string(t)?);
         }
         let items = covered.iter().map(ComponentId::to_item).collect();
+        let inner = InnerList::with_params(items, params);
         Ok(Self {
             covered,
-            inner: InnerList::with_params(items, params),
+            serialized: sf::serialize_inner_list(&inner),
+            inner,
         })
     }
 
@@ -115,6 +118,7 @@ impl SignatureParams {
         }
         Ok(Self {
             covered,
+            serialized: sf::serialize_inner_list(inner),
             inner: inner.clone(),
         })
     }
@@ -177,14 +181,22 @@ impl SignatureParams {
 
     /// The `@signature-params` value: the inner list with its parameters.
     #[must_use]
-    pub fn serialize(&self) -> String {
-        sf::serialize_inner_list(&self.inner)
+    pub fn serialize(&self) -> &str {
+        &self.serialized
     }
 
     /// Whether `c` is covered (any parameter order).
     #[must_use]
     pub fn covers(&self, c: &ComponentId) -> bool {
         self.covered.contains(c)
+    }
+
+    /// Whether field `name` is covered as such (no parameters).
+    #[must_use]
+    pub fn covers_field(&self, name: &str) -> bool {
+        self.covered
+            .iter()
+            .any(|c| c.name() == name && c.as_str().len() == name.len() + 2)
     }
 }
 

@@ -264,12 +264,12 @@ impl Signer {
 
     /// Adds `Content-Digest` for a non-empty `body` when the headers have none.
     pub fn add_content_digest(&self, headers: &mut HeaderMap, body: &[u8]) {
-        if let Some(alg) = self.digest {
-            if !body.is_empty() && !headers.contains_key("content-digest") {
-                if let Ok(v) = HeaderValue::try_from(content_digest(alg, body)) {
-                    headers.insert("content-digest", v);
-                }
-            }
+        if let Some(alg) = self.digest
+            && !body.is_empty()
+            && !headers.contains_key("content-digest")
+            && let Ok(v) = HeaderValue::try_from(content_digest(alg, body))
+        {
+            headers.insert("content-digest", v);
         }
     }
 

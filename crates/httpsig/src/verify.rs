@@ -199,15 +199,18 @@ fn precheck(
     body: &[u8],
     policy: &Policy,
 ) -> Result<(), Error> {
-    for c in policy.required_for(msg, body) {
-        if !params.covers(&c) {
-            return Err(Error::MissingRequiredComponent);
-        }
+    if policy.required.iter().any(|c| !params.covers(c))
+        || (policy.digest_with_body && !body.is_empty() && !params.covers_field("content-digest"))
+        || (policy.content_type_when_present
+            && msg.headers().contains_key("content-type")
+            && !params.covers_field("content-type"))
+    {
+        return Err(Error::MissingRequiredComponent);
     }
-    if let Some(t) = &policy.tag {
-        if params.tag() != Some(t.as_str()) {
-            return Err(Error::TagMismatch);
-        }
+    if let Some(t) = &policy.tag
+        && params.tag() != Some(t.as_str())
+    {
+        return Err(Error::TagMismatch);
     }
     if policy.require_created && params.created().is_none() {
         return Err(Error::MissingCreated);
@@ -239,10 +242,10 @@ pub fn verify_signature(
     }
     precheck(params, msg, body, policy)?;
     let alg = key.algorithm();
-    if let Some(name) = params.alg() {
-        if Algorithm::from_name(name)? != alg {
-            return Err(Error::AlgMismatch);
-        }
+    if let Some(name) = params.alg()
+        && Algorithm::from_name(name)? != alg
+    {
+        return Err(Error::AlgMismatch);
     }
     if !policy.algorithms.is_empty() && !policy.algorithms.contains(&alg) {
         return Err(Error::AlgMismatch);
@@ -255,19 +258,18 @@ pub fn verify_signature(
         if created > now.saturating_add(skew) {
             return Err(Error::CreatedInFuture);
         }
-        if let Some(age) = policy.max_age {
-            if now > created.saturating_add(age.as_secs()).saturating_add(skew) {
-                return Err(Error::TooOld);
-            }
+        if let Some(age) = policy.max_age
+            && now > created.saturating_add(age.as_secs()).saturating_add(skew)
+        {
+            return Err(Error::TooOld);
         }
     }
-    if let Some(expires) = params.expires() {
-        if now > expires.saturating_add(skew) {
-            return Err(Error::Expired);
-        }
+    if let Some(expires) = params.expires()
+        && now > expires.saturating_add(skew)
+    {
+        return Err(Error::Expired);
     }
-    let digest = id("content-digest");
-    if params.covers(&digest) {
+    if params.covers_field("content-digest") {
         check_content_digest(msg.headers(), body)?;
     }
     Ok(())
