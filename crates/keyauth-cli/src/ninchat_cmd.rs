@@ -10,7 +10,7 @@ use ninchat_master::{Call, Expire, Format, Grant, Json, MasterKey, Signer, Verif
 use serde_json::{Value, json};
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 const KEY_ID_ENV: &str = "NINCHAT_MASTER_KEY_ID";
@@ -249,7 +249,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             out.emit(
                 &json!({"secure": value, "key_id": key.id().as_str(), "user_id": user_id}),
                 &value,
-            );
+            )?;
             Ok(Exit::Ok)
         }
         Command::Verify {
@@ -286,12 +286,12 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             }
             call = call.attrs(&attrs);
             let clock = now.clock();
-            let mut verifier = Verifier::new([master_key(&key)?]).with_clock(clock.clone());
+            let mut verifier = Verifier::new([master_key(&key)?]).clock(clock.clone());
             if let Some(d) = max_ahead {
                 let secs = input::parse_duration(&d).ok_or_else(|| {
                     CliError::input("bad_duration", "--max-ahead is not a duration such as 1w")
                 })?;
-                verifier = verifier.with_expiry(Expiry::within(secs));
+                verifier = verifier.expiry(Expiry::within(secs));
             }
             let verified = match redis {
                 // Without a shared store, single use cannot be enforced across runs: check only.
@@ -308,7 +308,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                         .map_err(|e| CliError::from(ninchat_master::Error::from(e)))?;
                     Ok::<_, CliError>(
                         verifier
-                            .with_replay_guard(Arc::new(guard))
+                            .replay_guard(Arc::new(guard))
                             .verify(&signature, &call)
                             .await?,
                     )
@@ -332,7 +332,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                     verified.key_id,
                     verified.expire.as_secs()
                 ),
-            );
+            )?;
             Ok(Exit::Ok)
         }
         Command::OpenMetadata {
@@ -342,7 +342,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             now,
         } => {
             let opened = Verifier::new([master_key(&key)?])
-                .with_clock(now.clock())
+                .clock(now.clock())
                 .open_secure_metadata(&value, user_id.as_deref())?;
             let metadata: Value = serde_json::from_str(&opened.metadata.to_python_json()?)
                 .map_err(|_| CliError::from(ninchat_master::Error::InvalidJson))?;
@@ -359,7 +359,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                     "metadata": metadata,
                 }),
                 &metadata.to_string(),
-            );
+            )?;
             Ok(Exit::Ok)
         }
     }
@@ -422,7 +422,7 @@ fn sign(cmd: SignCommand, out: &Output) -> Result<Exit, CliError> {
             "expire": expire.truncated()?,
         }),
         &signature,
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -437,12 +437,13 @@ fn signing_input(e: ninchat_master::Error) -> CliError {
 }
 
 fn master_key(args: &KeyArgs) -> Result<MasterKey, CliError> {
-    let secret = input::secret_text(
-        args.secret.as_deref(),
-        args.secret_file.as_deref(),
-        SECRET_ENV,
-        "master key secret",
-    )?;
+    let secret = SecretSource {
+        flag: args.secret.as_deref(),
+        file: args.secret_file.as_deref(),
+        env: Some(SECRET_ENV),
+        what: "master key secret",
+    }
+    .text()?;
     Ok(MasterKey::new(args.key_id.as_str(), secret.trim())?)
 }
 
@@ -511,7 +512,7 @@ mod tests {
         assert_eq!(parse_expire("1h", now).unwrap(), Expire::Int(1_700_003_600));
         for bad in ["", "1.2.3", "soon", "-5", "1e9"] {
             assert_eq!(
-                parse_expire(bad, now).unwrap_err().kind,
+                parse_expire(bad, now).unwrap_err().code,
                 "bad_expire",
                 "{bad}"
             );
@@ -525,11 +526,11 @@ mod tests {
         assert_eq!(attrs[0], ("name", Json::String("Enforced".into())));
         assert_eq!(attrs[1], ("n", Json::Int(1)));
         assert_eq!(
-            parse_attrs(&["name=Enforced".into()]).unwrap_err().kind,
+            parse_attrs(&["name=Enforced".into()]).unwrap_err().code,
             "bad_attr"
         );
         assert_eq!(
-            parse_attrs(&["noequals".into()]).unwrap_err().kind,
+            parse_attrs(&["noequals".into()]).unwrap_err().code,
             "bad_attr"
         );
     }
