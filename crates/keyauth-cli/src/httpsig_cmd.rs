@@ -1,7 +1,6 @@
 //! `keyauth httpsig`: HTTP Message Signatures (RFC 9421) on raw HTTP/1.1 request files, and
 //! signed requests over the network.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -207,13 +206,9 @@ fn sign(a: &SignArgs, out: Output) -> Result<Exit, CliError> {
             "base": String::from_utf8_lossy(&signed.base),
             "request": String::from_utf8_lossy(&text),
         });
-        out.emit(&doc, "");
+        out.emit(&doc, "")?;
     } else {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(&text)
-            .and_then(|()| stdout.flush())
-            .map_err(|e| CliError::input("io", format!("cannot write: {}", e.kind())))?;
+        crate::output::write_stdout(&text)?;
     }
     Ok(Exit::Ok)
 }
@@ -257,7 +252,7 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
             a.key.key_id,
             verified.algorithm.name()
         ),
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -331,16 +326,14 @@ fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
             "status": status.as_u16(),
             "body": String::from_utf8_lossy(&body),
         });
-        out.emit(&doc, "");
+        out.emit(&doc, "")?;
     } else {
-        eprintln!("{status}");
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(&body)
-            .and_then(|()| stdout.flush())
-            .map_err(|e| CliError::input("io", format!("cannot write the body: {}", e.kind())))?;
+        crate::output::stderr_line(&status.to_string());
+        crate::output::write_stdout(&body)?;
         if code == Exit::Check {
-            eprintln!("keyauth: refused: the server refused the signature ({status})");
+            crate::output::stderr_line(&format!(
+                "keyauth: refused: the server refused the signature ({status})"
+            ));
         }
     }
     Ok(code)
