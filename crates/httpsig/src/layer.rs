@@ -81,8 +81,8 @@ struct Config {
 /// Verifies RFC 9421 signatures on requests (and signs responses when asked).
 ///
 /// The body is buffered up to the policy's limit (above it `413`, also for chunked bodies),
-/// verified with its `Content-Digest`, and passed on intact with the [`Verified`]
-/// (`crate::Verified`) signature in the request extensions.
+/// verified with its `Content-Digest`, and passed on intact with the [`Verified`](crate::Verified)
+/// signature in the request extensions.
 ///
 /// ```
 /// use keyauth_httpsig::{HttpSigLayer, Signer, SigningKey, StaticKeys, Verifier};
