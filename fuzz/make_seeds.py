@@ -81,6 +81,12 @@ def main():
     write("hmac_auth_layer", (s.encode() for s in texts("hmac-auth*.json", "signature", "path")))
     write("psono_decrypt", texts("psono-client.json", "text", "ciphertext_hex", "box_hex"))
     write("psono_json", (json.dumps(c.get("input", {})) for c in cases("psono-client.json")))
+    httpsig_msgs = [m[k] for c in cases("rfc9421.json") for m in [c.get("input", {}).get("message", {})]
+                    for k in ("request", "response") if isinstance(m, dict) and k in m]
+    write("httpsig_base", httpsig_msgs)
+    fields = [line.split(": ", 1)[1] for m in httpsig_msgs for line in m.split("\n")
+              if line.split(":", 1)[0] in ("Signature-Input", "Signature", "Content-Digest")]
+    write("httpsig_fields", fields + list(texts("rfc9421.json", "value")))
     vec_files = []
     for path in sorted(glob.glob(os.path.join(ROOT, "crates", "*", "vectors", "*.json"))):
         with open(path, encoding="utf-8") as f:

@@ -168,6 +168,39 @@ struct Config {
     time: StrongMode,
     on_error: Option<ErrorHook>,
     options: OptionsRequests,
+    #[cfg(feature = "httpsig")]
+    httpsig: Option<(keyauth_httpsig::Verifier, Formats)>,
+}
+
+/// Which signature formats a layer accepts (feature `httpsig`), so a route can move from
+/// Flask-HMAC to RFC 9421 without downtime: `Both` during the migration, then `HttpSig`.
+#[cfg(feature = "httpsig")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Formats {
+    /// Only the Flask-HMAC compatible (or strong-mode) signature.
+    Compat,
+    /// Only RFC 9421 HTTP Message Signatures.
+    HttpSig,
+    /// A request with `Signature-Input` is checked as RFC 9421, any other as Flask-HMAC.
+    Both,
+}
+
+#[cfg(feature = "httpsig")]
+fn httpsig_refusal<RB: From<Bytes>>(e: &keyauth_httpsig::Error) -> Response<RB> {
+    use keyauth_httpsig::Error as E;
+    let status = match e {
+        E::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        E::ReplayGuardUnavailable | E::KeyLookupFailed => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    let mut res = Response::new(RB::from(Bytes::from(format!("{}\n", e.code()))));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
 }
 
 impl Config {
@@ -261,6 +294,8 @@ impl HmacAuthLayer {
                 time: StrongMode::new(),
                 on_error: None,
                 options: OptionsRequests::Answer,
+                #[cfg(feature = "httpsig")]
+                httpsig: None,
             }),
         }
     }
@@ -280,12 +315,22 @@ impl HmacAuthLayer {
                 time: c.time.clone(),
                 on_error: c.on_error.clone(),
                 options: c.options,
+                #[cfg(feature = "httpsig")]
+                httpsig: c.httpsig.clone(),
             };
             f(&mut config);
             Self {
                 config: Arc::new(config),
             }
         }
+    }
+
+    /// Also (or only) accept RFC 9421 signatures checked by `verifier` (feature `httpsig`);
+    /// an accepted one puts `keyauth_httpsig::Verified` in the request extensions.
+    #[cfg(feature = "httpsig")]
+    #[must_use]
+    pub fn httpsig(self, verifier: keyauth_httpsig::Verifier, formats: Formats) -> Self {
+        self.edit(|c| c.httpsig = Some((verifier, formats)))
     }
 
     /// Admit only these services (`@hmac.auth(only=...)`); the global key still passes.
@@ -468,6 +513,23 @@ where
                 Ok(b) => b,
                 Err(e) => return Ok(config.reject(e)),
             };
+            #[cfg(feature = "httpsig")]
+            if let Some((verifier, formats)) = &config.httpsig {
+                let rfc = match formats {
+                    Formats::HttpSig => true,
+                    Formats::Both => parts.headers.contains_key("signature-input"),
+                    Formats::Compat => false,
+                };
+                if rfc {
+                    return match verifier.verify_request(&parts, &bytes).await {
+                        Ok(v) => {
+                            parts.extensions.insert(v);
+                            inner.call(Request::from_parts(parts, B::from(bytes))).await
+                        }
+                        Err(e) => Ok(httpsig_refusal(&e)),
+                    };
+                }
+            }
             match config.verify(&parts, &bytes).await {
                 Ok(who) => {
                     parts.extensions.insert(who);

@@ -31,6 +31,8 @@ pub use compat::{Authenticated, DEFAULT_ERROR_CODE, Hmac, HmacBuilder, Only};
 pub use digest::{Digest, Key};
 pub use error::Error;
 #[cfg(feature = "tower")]
+#[cfg(feature = "httpsig")]
+pub use layer::Formats;
 pub use layer::{
     DEFAULT_BODY_LIMIT, DEFAULT_REPLAY_CAPACITY, HmacAuth, HmacAuthLayer, OptionsRequests,
     Rejection, StrongMode,

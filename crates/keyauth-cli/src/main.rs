@@ -9,6 +9,7 @@
 mod authkey_cmd;
 mod exit;
 mod hmac_cmd;
+mod httpsig_cmd;
 mod input;
 mod ninchat_cmd;
 mod output;
@@ -56,6 +57,8 @@ enum Command {
     Ninchat(ninchat_cmd::Args),
     /// Flask-HMAC request signatures: sign, verify, send a signed request.
     Hmac(hmac_cmd::Args),
+    /// HTTP Message Signatures (RFC 9421): sign, verify, send a signed request.
+    Httpsig(httpsig_cmd::Args),
     /// MTProto auth keys: inspect, encrypt and decrypt MTProto 2.0 packets.
     Authkey(authkey_cmd::Args),
     /// Psono secrets with an API key (psonoci's settings).
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ninchat(args) => ninchat_cmd::run(args, &out),
         Command::Hmac(args) => hmac_cmd::run(args, &out),
+        Command::Httpsig(args) => httpsig_cmd::run(args, &out),
         Command::Authkey(args) => authkey_cmd::run(args, &out),
         Command::Psono(args) => psono::run(args, &out),
         Command::Vectors(args) => vectors_cmd::run(&args, &out),

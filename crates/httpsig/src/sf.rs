@@ -1,0 +1,194 @@
+//! Structured Field Values (RFC 8941/9651) through the `sfv` crate: the few shapes RFC 9421
+//! and RFC 9530 use, with duplicate keys refused instead of silently collapsed.
+
+use std::collections::HashSet;
+
+use http::HeaderMap;
+use sfv::visitor::{DictionaryVisitor, EntryVisitor, Ignored};
+use sfv::{Dictionary, FieldType as _, InnerList, Item, KeyRef, List, ListEntry, Parser};
+
+/// The structured type of a field, for components covered with `sf` (RFC 9421 §2.1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SfType {
+    /// An sf-item.
+    Item,
+    /// An sf-list.
+    List,
+    /// An sf-dictionary.
+    Dictionary,
+}
+
+/// The types this crate knows without being told: the fields of RFC 9421, RFC 9530 and a few
+/// registered structured fields, plus the RFC's `example-dict`.
+#[must_use]
+pub fn known_type(name: &str) -> Option<SfType> {
+    match name {
+        "signature-input"
+        | "signature"
+        | "accept-signature"
+        | "content-digest"
+        | "repr-digest"
+        | "want-content-digest"
+        | "want-repr-digest"
+        | "priority"
+        | "cdn-cache-control"
+        | "example-dict" => Some(SfType::Dictionary),
+        "cache-status" | "proxy-status" | "accept-ch" | "example-list" => Some(SfType::List),
+        "example-item" => Some(SfType::Item),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+struct Duplicate;
+
+impl core::fmt::Display for Duplicate {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("duplicate dictionary key")
+    }
+}
+
+impl std::error::Error for Duplicate {}
+
+/// Counts keys and fails on the second occurrence of one.
+struct DupCheck<'de>(HashSet<&'de str>);
+
+impl<'de> DictionaryVisitor<'de> for DupCheck<'de> {
+    type Out = ();
+    type Error = Duplicate;
+
+    fn entry(&mut self, key: &'de KeyRef) -> Result<impl EntryVisitor<'de>, Self::Error> {
+        if self.0.insert(key.as_str()) {
+            Ok(Ignored)
+        } else {
+            Err(Duplicate)
+        }
+    }
+
+    fn finish(self) -> Result<(), Duplicate> {
+        Ok(())
+    }
+}
+
+/// Why a dictionary field did not parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DictError {
+    /// Not a dictionary.
+    Malformed,
+    /// A key appears twice.
+    Duplicate,
+}
+
+/// The values of every line of field `name`, trimmed, joined by `", "` (RFC 9110 §5.3),
+/// byte for byte; `None` when the field is absent.
+#[must_use]
+pub fn combined(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    for v in headers.get_all(name) {
+        let value = trim(v.as_bytes());
+        match out.as_mut() {
+            None => out = Some(value.to_vec()),
+            Some(s) => {
+                s.extend_from_slice(b", ");
+                s.extend_from_slice(value);
+            }
+        }
+    }
+    out
+}
+
+/// Strips leading and trailing SP and HTAB (RFC 9421 §2.1).
+pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Parses a dictionary, refusing duplicate keys.
+pub(crate) fn dictionary(text: &str) -> Result<Dictionary, DictError> {
+    match Parser::new(text).parse_dictionary_with_visitor(DupCheck(HashSet::new())) {
+        Ok(()) => {}
+        Err(e) if e.to_string().contains("duplicate dictionary key") => {
+            return Err(DictError::Duplicate);
+        }
+        Err(_) => return Err(DictError::Malformed),
+    }
+    Parser::new(text)
+        .parse::<Dictionary>()
+        .map_err(|_| DictError::Malformed)
+}
+
+/// Parses `text` as `ty` and serializes it again (RFC 9421 §2.1.1 strict serialization).
+/// `None`: it does not parse (or is an empty list/dictionary, which has no serialization).
+#[must_use]
+pub fn reserialize(text: &str, ty: SfType) -> Option<String> {
+    match ty {
+        SfType::Item => Parser::new(text)
+            .parse::<Item>()
+            .ok()
+            .map(|i| i.serialize()),
+        SfType::List => Parser::new(text).parse::<List>().ok()?.serialize(),
+        SfType::Dictionary => Parser::new(text).parse::<Dictionary>().ok()?.serialize(),
+    }
+}
+
+/// The serialization of one list entry (an item with its parameters, or an inner list).
+pub(crate) fn serialize_entry(entry: &ListEntry) -> String {
+    match entry {
+        ListEntry::Item(item) => item.serialize(),
+        ListEntry::InnerList(inner) => serialize_inner_list(inner),
+    }
+}
+
+/// The serialization of an inner list with its parameters: `("a" "b");p=1`.
+pub(crate) fn serialize_inner_list(inner: &InnerList) -> String {
+    let list: List = vec![ListEntry::InnerList(inner.clone())];
+    // A one-member list serializes as that member.
+    list.serialize().unwrap_or_else(|| "()".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_are_refused() {
+        assert_eq!(
+            dictionary("a=1, b=2, a=3").map(|_| ()),
+            Err(DictError::Duplicate)
+        );
+        assert!(dictionary("a=1, b=2").is_ok());
+        assert_eq!(dictionary("a=(").map(|_| ()), Err(DictError::Malformed));
+    }
+
+    #[test]
+    fn combines_lines() {
+        let mut h = HeaderMap::new();
+        h.append(
+            "accept",
+            " application/json "
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        h.append("accept", "*/*".parse().unwrap_or_else(|_| unreachable!()));
+        assert_eq!(
+            combined(&h, "accept").as_deref(),
+            Some(&b"application/json, */*"[..])
+        );
+        assert_eq!(combined(&h, "x"), None);
+    }
+
+    #[test]
+    fn reserializes_rfc_example() {
+        assert_eq!(
+            reserialize("a=1,    b=2;x=1;y=2,   c=(a   b   c)", SfType::Dictionary).as_deref(),
+            Some("a=1, b=2;x=1;y=2, c=(a b c)")
+        );
+        assert_eq!(serialize_inner_list(&InnerList::default()), "()");
+    }
+}
