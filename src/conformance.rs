@@ -24,6 +24,8 @@ pub fn schemes() -> Vec<Box<dyn Scheme>> {
     v.push(Box::new(hmac_auth::conformance::Conformance));
     #[cfg(feature = "hmac")]
     v.push(Box::new(hmac_auth::conformance::StrongConformance));
+    #[cfg(feature = "httpsig")]
+    v.push(Box::new(keyauth_httpsig::conformance::Conformance));
     #[cfg(feature = "ninchat")]
     v.push(Box::new(ninchat_master::conformance::Conformance));
     #[cfg(feature = "psono")]
@@ -39,6 +41,8 @@ pub fn vectors() -> Vec<Embedded> {
     v.extend_from_slice(authkey::conformance::VECTORS);
     #[cfg(feature = "hmac")]
     v.extend_from_slice(hmac_auth::conformance::VECTORS);
+    #[cfg(feature = "httpsig")]
+    v.extend_from_slice(keyauth_httpsig::conformance::VECTORS);
     #[cfg(feature = "ninchat")]
     v.extend_from_slice(ninchat_master::conformance::VECTORS);
     #[cfg(feature = "psono")]

@@ -111,6 +111,8 @@ pub mod conformance;
 pub use authkey;
 #[cfg(feature = "hmac")]
 pub use hmac_auth;
+#[cfg(feature = "httpsig")]
+pub use keyauth_httpsig as httpsig;
 #[cfg(feature = "ninchat")]
 pub use ninchat_master as ninchat;
 #[cfg(feature = "psono")]

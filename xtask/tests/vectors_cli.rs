@@ -115,6 +115,7 @@ fn default_run_covers_every_crates_vectors() {
         "authkey",
         "hmac-auth",
         "hmac-auth-strong",
+        "httpsig",
         "ninchat-master",
         "psono-client",
     ] {
