@@ -12,7 +12,7 @@ pub mod mtpylon;
 mod redis_manager;
 
 pub use error::Error;
-pub use handshake::{server_salt, tmp_aes_key_iv};
+pub use handshake::{HandshakeError, server_salt, tmp_aes_key_iv};
 pub use key::{AUTH_KEY_LEN, AuthKey};
 pub use manager::{AuthKeyManager, KeyRef, MemoryAuthKeyManager};
 pub use mtproto::{AesKeyIv, Direction, InnerMessage, packet_auth_key_id};

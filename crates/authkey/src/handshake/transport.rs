@@ -1,0 +1,1 @@
+//! TCP transports (spec §10); see the submodules.
