@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 use crate::AuthKey;
 use crate::mtproto::AesKeyIv;
 
-mod arith;
+pub(crate) mod arith;
 pub mod client;
 pub mod dh;
 mod entropy;
