@@ -36,9 +36,9 @@
 //! use keyauth::ninchat::{Call, Error, Grant, MasterKey, Signer, Verifier};
 //! let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=")?;
 //! let now = UnixTime::new(1_700_000_000);
-//! let clock = FixedClock::new(now);
+//! let clock = std::sync::Arc::new(FixedClock::new(now));
 //! let grant = Grant::JoinChannelForUser { channel_id: "1bfbr0u", user_id: "u1", member_attrs: &[] };
-//! let signature = Signer::new(&key).clock(&clock).sign(&grant, 1_700_000_600)?;
+//! let signature = Signer::new(&key).clock(clock.clone()).sign(&grant, 1_700_000_600)?;
 //! let verifier = Verifier::new([key]);
 //! assert!(verifier.check(&signature, &Call::join_channel("1bfbr0u").user_id("u1"), now).is_ok());
 //! assert_eq!(
@@ -105,7 +105,8 @@
 #![forbid(unsafe_code)]
 
 pub use keyauth_core as core;
-// @@ facade re-exports: one cfg'd `pub use` per scheme crate @@
+#[cfg(feature = "conformance")]
+pub mod conformance;
 #[cfg(feature = "authkey")]
 pub use authkey;
 #[cfg(feature = "hmac")]

@@ -20,7 +20,7 @@ async fn exercise(guard: Arc<dyn ReplayGuard>) {
     // Ninchat: sign, then verify twice through the shared guard.
     let key = MasterKey::new("22nlihvg", SECRET).unwrap();
     let sig = sign_create_session(&key, now.as_secs() + 600, &[]).unwrap();
-    let verifier = Verifier::new([key]).with_replay_guard(guard.clone());
+    let verifier = Verifier::new([key]).replay_guard(guard.clone());
     let call = Call::create_session();
     assert!(verifier.verify(&sig, &call).await.is_ok());
     let replay = verifier.verify(&sig, &call).await.unwrap_err();

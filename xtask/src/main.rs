@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's own tasks.
 //!
-//! - `cargo xtask vectors [--dir DIR] [--scheme NAME]`: run conformance vectors.
-//! - `cargo xtask ci`: everything CI checks, in order.
+//! - `cargo xtask vectors [--dir DIR]... [--scheme NAME]`: run conformance vectors.
+//! - `cargo xtask ci`: everything CI checks, in order (`.ci/run` calls it after starting the
+//!   services), so there is one CI definition.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -10,10 +11,12 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  vectors [--dir DIR] [--scheme NAME]   run every *.json vector file in DIR (default vectors/)
-                                        exit 1 on a failed case, 2 on an unreadable file
-  ci                                    fmt check, clippy -D warnings, tests, cargo deny (when
-                                        installed), vectors
+  vectors [--dir DIR]... [--scheme NAME]
+        run every *.json vector file in each DIR (default: every crates/*/vectors/)
+        through the registry keyauth::conformance::schemes(); prints the table and
+        `N passed, N failed`; exit 1 on a failed case, 2 on an unreadable file
+  ci    what CI checks, in order: fmt, clippy -D warnings, tests, rustdoc -D warnings,
+        cargo deny, vectors (all --locked); `.ci/run` starts the services, then runs this
 ";
 
 fn main() -> ExitCode {
@@ -21,7 +24,7 @@ fn main() -> ExitCode {
     let root = project_root();
     match args.first().map(String::as_str) {
         Some("vectors") => vectors(&root, &args[1..]),
-        Some("ci") => ci(&root),
+        Some("ci") if args.len() == 1 => ci(&root),
         Some("-h" | "--help") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -39,13 +42,26 @@ fn project_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// Each crate's own `vectors/` directory, sorted.
+fn crate_vector_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("vectors"))
+        .filter(|d| d.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
 fn vectors(root: &Path, args: &[String]) -> ExitCode {
-    let mut dir = root.join("vectors");
+    let mut dirs = Vec::new();
     let mut scheme = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match (arg.as_str(), it.next()) {
-            ("--dir", Some(d)) => dir = PathBuf::from(d),
+            ("--dir", Some(d)) => dirs.push(PathBuf::from(d)),
             ("--scheme", Some(s)) => scheme = Some(s.clone()),
             _ => {
                 eprint!("{USAGE}");
@@ -53,62 +69,98 @@ fn vectors(root: &Path, args: &[String]) -> ExitCode {
             }
         }
     }
-    match keyauth_vectors::run_dir(&dir, scheme.as_deref()) {
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-        Ok(reports) => {
-            print!("{}", keyauth_vectors::render(&reports));
-            let summary = keyauth_vectors::Summary::of(&reports);
-            if reports.is_empty() {
-                eprintln!("error: no vector files in {}", dir.display());
-                ExitCode::from(2)
-            } else if summary.failed > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
+    if dirs.is_empty() {
+        dirs = crate_vector_dirs(root);
+    }
+    let runners = keyauth::conformance::schemes();
+    let runners: Vec<&dyn keyauth_vectors::Scheme> = runners.iter().map(AsRef::as_ref).collect();
+    let mut reports = Vec::new();
+    for dir in &dirs {
+        match keyauth_vectors::run_dir(&runners, dir, scheme.as_deref()) {
+            Ok(r) => reports.extend(r),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
             }
         }
     }
+    print!("{}", keyauth_vectors::render(&reports));
+    let summary = keyauth_vectors::Summary::of(&reports);
+    if reports.is_empty() {
+        eprintln!("error: no vector files matched");
+        ExitCode::from(2)
+    } else if summary.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
-fn ci(root: &Path) -> ExitCode {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut steps: Vec<Vec<&str>> = vec![
-        vec!["fmt", "--all", "--check"],
-        vec![
+/// One CI step: a cargo command line and the environment it needs.
+struct Step {
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        args: &["fmt", "--all", "--check"],
+        env: &[],
+    },
+    Step {
+        args: &[
             "clippy",
             "--workspace",
             "--all-targets",
             "--all-features",
+            "--locked",
             "--",
             "-D",
             "warnings",
         ],
-        vec!["test", "--workspace", "--all-features"],
-    ];
-    let has_deny = Command::new(&cargo)
-        .args(["deny", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if has_deny {
-        steps.push(vec!["deny", "check", "bans", "licenses", "sources"]);
-    } else {
-        eprintln!("xtask ci: cargo-deny not installed, skipping `cargo deny check`");
-    }
-    steps.push(vec!["xtask", "vectors"]);
-    for step in steps {
-        eprintln!("xtask ci: cargo {}", step.join(" "));
+        env: &[],
+    },
+    Step {
+        args: &["test", "--workspace", "--all-features", "--locked"],
+        env: &[],
+    },
+    Step {
+        args: &[
+            "doc",
+            "--workspace",
+            "--no-deps",
+            "--all-features",
+            "--locked",
+        ],
+        env: &[("RUSTDOCFLAGS", "-Dwarnings")],
+    },
+    Step {
+        args: &["deny", "check", "bans", "licenses", "sources"],
+        env: &[],
+    },
+    Step {
+        args: &["xtask", "vectors"],
+        env: &[],
+    },
+];
+
+fn ci(root: &Path) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let started = std::time::Instant::now();
+    for step in STEPS {
+        let line = step.args.join(" ");
+        println!("\n== cargo {line} ({}s)", started.elapsed().as_secs());
         let ok = Command::new(&cargo)
-            .args(&step)
+            .args(step.args)
+            .envs(step.env.iter().copied())
             .current_dir(root)
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("xtask ci: `cargo {}` failed", step.join(" "));
+            eprintln!("xtask ci: `cargo {line}` failed");
             return ExitCode::FAILURE;
         }
     }
+    println!("\n== done ({}s)", started.elapsed().as_secs());
     ExitCode::SUCCESS
 }

@@ -19,8 +19,10 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn core_json() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/core.json"))
-        .unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/keyauth-core/vectors/core.json"),
+    )
+    .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -101,4 +103,24 @@ fn unknown_ops_fail_and_scheme_filter_selects() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(!stdout(&out).contains("martian"));
+}
+
+#[test]
+fn default_run_covers_every_crates_vectors() {
+    let out = xtask(&["vectors"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for scheme in [
+        "core",
+        "authkey",
+        "hmac-auth",
+        "hmac-auth-strong",
+        "ninchat-master",
+        "psono-client",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{scheme} "))),
+            "{scheme} missing:\n{text}"
+        );
+    }
 }

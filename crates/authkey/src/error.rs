@@ -83,10 +83,25 @@ impl Error {
         }
     }
 
-    /// The error-kind string of the authkey vector files (`negative_value`, `invalid_length`,
-    /// ...), one per distinct failure.
+    /// The stable error code, one per distinct failure: the vocabulary of the authkey vector
+    /// files and of the CLI's `--json` output.
+    ///
+    /// | variant | code |
+    /// |---|---|
+    /// | [`NegativeValue`](Self::NegativeValue) | `negative_value` |
+    /// | [`ValueTooLarge`](Self::ValueTooLarge) | `value_too_large` |
+    /// | [`InvalidHex`](Self::InvalidHex) | `invalid_hex` |
+    /// | [`InvalidKeyLength`](Self::InvalidKeyLength) | `invalid_key_length` |
+    /// | [`AuthKeyDoesNotExist`](Self::AuthKeyDoesNotExist) | `auth_key_does_not_exist` |
+    /// | [`Unavailable`](Self::Unavailable) | `unavailable` |
+    /// | [`CorruptEntry`](Self::CorruptEntry) | `corrupt_entry` |
+    /// | [`InvalidLength`](Self::InvalidLength) | `invalid_length` |
+    /// | [`AuthKeyIdMismatch`](Self::AuthKeyIdMismatch) | `auth_key_id_mismatch` |
+    /// | [`MsgKeyMismatch`](Self::MsgKeyMismatch) | `msg_key_mismatch` |
+    /// | [`MalformedMessage`](Self::MalformedMessage) | `malformed_message` |
+    /// | [`Random`](Self::Random) | `random` |
     #[must_use]
-    pub const fn vector_kind(&self) -> &'static str {
+    pub const fn code(&self) -> &'static str {
         match self {
             Self::NegativeValue => "negative_value",
             Self::ValueTooLarge => "value_too_large",
@@ -148,10 +163,28 @@ mod tests {
             Error::MalformedMessage,
             Error::Random,
         ];
-        let mut kinds: Vec<_> = all.iter().map(Error::vector_kind).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        assert_eq!(kinds.len(), all.len());
+        let mut codes: Vec<_> = all.iter().map(Error::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "negative_value",
+                "value_too_large",
+                "invalid_hex",
+                "invalid_key_length",
+                "auth_key_does_not_exist",
+                "unavailable",
+                "corrupt_entry",
+                "invalid_length",
+                "auth_key_id_mismatch",
+                "msg_key_mismatch",
+                "malformed_message",
+                "random",
+            ],
+            "codes are pinned: a released code never changes"
+        );
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
         assert_eq!(Error::MsgKeyMismatch.kind(), ErrorKind::DecryptFailed);
         assert_eq!(
             Error::Unavailable {

@@ -22,7 +22,7 @@ pub const DEFAULT_PREFIX: &str = "keyauth:authkey:";
 ///
 /// ```no_run
 /// use authkey::{AuthKey, AuthKeyManager, RedisAuthKeyManager};
-/// use keyauth_core::RedisOptions;
+/// use authkey::RedisOptions;
 /// # async fn demo() -> Result<(), authkey::Error> {
 /// let manager = RedisAuthKeyManager::new(&RedisOptions::new("redis://127.0.0.1/"))?
 ///     .with_prefix("myserver:authkey:");

@@ -4,6 +4,8 @@
 
 mod client;
 mod compat;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod digest;
 mod error;
 #[cfg(feature = "tower")]

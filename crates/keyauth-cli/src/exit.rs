@@ -23,67 +23,105 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// A failure: its exit code, a stable snake_case kind and a one-line message without secrets.
+/// A failure: its exit code, a stable snake_case code (a library error's `code()`, or the
+/// CLI's own for usage and I/O errors), the class it belongs to, and a one-line message without
+/// secrets.
 #[derive(Debug)]
 pub(crate) struct CliError {
     pub exit: Exit,
-    pub kind: String,
+    pub code: String,
+    /// keyauth-core's `ErrorKind` name for library errors; `usage`, `check` or `network` for
+    /// the CLI's own.
+    pub kind: &'static str,
     pub message: String,
 }
 
+/// Text safe for a terminal on one line: CR and LF become spaces, other control characters
+/// and the bidirectional overrides (which can make a line read backwards) are escaped as
+/// `\u{..}`. Messages can carry a server's or a file's text.
+pub(crate) fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 impl CliError {
-    pub(crate) fn new(exit: Exit, kind: impl Into<String>, message: impl Into<String>) -> Self {
-        // One line, whatever a library or the OS put in the text.
-        let message = message.into().replace(['\n', '\r'], " ");
+    pub(crate) fn new(exit: Exit, code: impl Into<String>, message: impl Into<String>) -> Self {
+        let kind = match exit {
+            Exit::Ok => "ok",
+            Exit::Check => "check",
+            Exit::Usage => "usage",
+            Exit::Network => "network",
+        };
         Self {
             exit,
-            kind: kind.into(),
-            message,
+            code: code.into(),
+            kind,
+            message: terminal_safe(&message.into()),
         }
     }
 
     /// A usage or input error (exit 2).
-    pub(crate) fn input(kind: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(Exit::Usage, kind, message)
+    pub(crate) fn input(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, code, message)
     }
 
     /// A failed check (exit 1).
-    pub(crate) fn check(kind: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(Exit::Check, kind, message)
+    pub(crate) fn check(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Exit::Check, code, message)
     }
 
     /// A network or server error (exit 3).
-    pub(crate) fn network(kind: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(Exit::Network, kind, message)
+    pub(crate) fn network(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Exit::Network, code, message)
     }
 
-    /// A library error by its common kind: checks that fail exit 1, malformed input and
-    /// unusable keys 2, unavailable services 3.
-    pub(crate) fn from_kind(kind: ErrorKind, message: impl ToString) -> Self {
+    /// A library error by its stable code and common kind: checks that fail exit 1, malformed
+    /// input and unusable keys 2, unavailable services 3.
+    pub(crate) fn from_library(code: &str, kind: ErrorKind, message: impl ToString) -> Self {
         let exit = match kind {
             ErrorKind::Malformed | ErrorKind::InvalidKey => Exit::Usage,
             ErrorKind::Unavailable | ErrorKind::Random => Exit::Network,
             _ => Exit::Check,
         };
-        Self::new(exit, kind.as_str(), message.to_string())
+        Self {
+            kind: kind.as_str(),
+            ..Self::new(exit, code, message.to_string())
+        }
     }
 }
 
 impl From<ninchat_master::Error> for CliError {
     fn from(e: ninchat_master::Error) -> Self {
-        Self::from_kind(e.kind(), &e)
+        Self::from_library(e.code(), e.kind(), &e)
     }
 }
 
 impl From<hmac_auth::Error> for CliError {
     fn from(e: hmac_auth::Error) -> Self {
-        Self::from_kind(e.kind(), &e)
+        Self::from_library(e.kind().as_str(), e.kind(), &e)
     }
 }
 
 impl From<authkey::Error> for CliError {
     fn from(e: authkey::Error) -> Self {
-        Self::from_kind(e.kind(), &e)
+        Self::from_library(e.code(), e.kind(), &e)
+    }
+}
+
+impl From<keyauth_core::Error> for CliError {
+    fn from(e: keyauth_core::Error) -> Self {
+        Self::from_library(e.code(), e.kind(), &e)
     }
 }
 
@@ -116,7 +154,21 @@ mod tests {
         let e = CliError::from(authkey::Error::Unavailable {
             reason: "down".into(),
         });
-        assert_eq!((e.exit, e.kind.as_str()), (Exit::Network, "unavailable"));
+        assert_eq!(
+            (e.exit, e.code.as_str(), e.kind),
+            (Exit::Network, "unavailable", "unavailable")
+        );
+        let e = CliError::from(ninchat_master::Error::BadMac);
+        assert_eq!((e.code.as_str(), e.kind), ("bad_mac", "bad_signature"));
         assert_eq!(CliError::input("x", "a\nb").message, "a b");
+    }
+
+    #[test]
+    fn messages_are_terminal_safe() {
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mb\u{7}c\u{0}d\u{202e}e\r\nf"),
+            "a\\u{001b}[31mb\\u{0007}c\\u{0000}d\\u{202e}e  f"
+        );
+        assert_eq!(terminal_safe("Zoë ünïcode"), "Zoë ünïcode");
     }
 }

@@ -144,6 +144,6 @@ mod tests {
     fn hex_errors_are_typed() {
         assert_eq!(hex_bytes(" 0aFF\n", "key").unwrap().as_slice(), &[10, 255]);
         let e = hex_bytes("0g", "key").map(drop).unwrap_err();
-        assert_eq!(e.kind, "bad_hex");
+        assert_eq!(e.code, "bad_hex");
     }
 }

@@ -286,12 +286,12 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             }
             call = call.attrs(&attrs);
             let clock = now.clock();
-            let mut verifier = Verifier::new([master_key(&key)?]).with_clock(clock.clone());
+            let mut verifier = Verifier::new([master_key(&key)?]).clock(clock.clone());
             if let Some(d) = max_ahead {
                 let secs = input::parse_duration(&d).ok_or_else(|| {
                     CliError::input("bad_duration", "--max-ahead is not a duration such as 1w")
                 })?;
-                verifier = verifier.with_expiry(Expiry::within(secs));
+                verifier = verifier.expiry(Expiry::within(secs));
             }
             let verified = match redis {
                 // Without a shared store, single use cannot be enforced across runs: check only.
@@ -308,7 +308,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                         .map_err(|e| CliError::from(ninchat_master::Error::from(e)))?;
                     Ok::<_, CliError>(
                         verifier
-                            .with_replay_guard(Arc::new(guard))
+                            .replay_guard(Arc::new(guard))
                             .verify(&signature, &call)
                             .await?,
                     )
@@ -342,7 +342,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             now,
         } => {
             let opened = Verifier::new([master_key(&key)?])
-                .with_clock(now.clock())
+                .clock(now.clock())
                 .open_secure_metadata(&value, user_id.as_deref())?;
             let metadata: Value = serde_json::from_str(&opened.metadata.to_python_json()?)
                 .map_err(|_| CliError::from(ninchat_master::Error::InvalidJson))?;
@@ -511,7 +511,7 @@ mod tests {
         assert_eq!(parse_expire("1h", now).unwrap(), Expire::Int(1_700_003_600));
         for bad in ["", "1.2.3", "soon", "-5", "1e9"] {
             assert_eq!(
-                parse_expire(bad, now).unwrap_err().kind,
+                parse_expire(bad, now).unwrap_err().code,
                 "bad_expire",
                 "{bad}"
             );
@@ -525,11 +525,11 @@ mod tests {
         assert_eq!(attrs[0], ("name", Json::String("Enforced".into())));
         assert_eq!(attrs[1], ("n", Json::Int(1)));
         assert_eq!(
-            parse_attrs(&["name=Enforced".into()]).unwrap_err().kind,
+            parse_attrs(&["name=Enforced".into()]).unwrap_err().code,
             "bad_attr"
         );
         assert_eq!(
-            parse_attrs(&["noequals".into()]).unwrap_err().kind,
+            parse_attrs(&["noequals".into()]).unwrap_err().code,
             "bad_attr"
         );
     }

@@ -36,10 +36,11 @@ impl Output {
 
     /// Reports an error: one line on stderr, and with `--json` the error document on stdout.
     pub(crate) fn error(self, e: &CliError) {
-        eprintln!("keyauth: {}: {}", e.kind, e.message);
+        eprintln!("keyauth: {}: {}", e.code, e.message);
         if self.json {
-            let doc =
-                json!({"error": {"code": e.exit as u8, "kind": e.kind, "message": e.message}});
+            let doc = json!({"error": {
+                "exit": e.exit as u8, "code": e.code, "kind": e.kind, "message": e.message,
+            }});
             println!("{doc}");
         }
     }

@@ -1095,7 +1095,7 @@ mod tests {
         );
         assert_eq!(parse_field("JSON").unwrap(), FieldSel::Json);
         assert_eq!(parse_field("secret-type").unwrap(), FieldSel::SecretType);
-        assert_eq!(parse_field("pasword").unwrap_err().kind, "unknown_field");
+        assert_eq!(parse_field("pasword").unwrap_err().code, "unknown_field");
     }
 
     #[test]

@@ -1006,8 +1006,8 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
     let out = keyauth(&["--json", "psono", "datastores"], &[], None).await;
     assert_eq!(out.code, 2);
     let doc = out.json();
-    assert_eq!(doc["error"]["code"], 2);
-    assert_eq!(doc["error"]["kind"], "missing_setting");
+    assert_eq!(doc["error"]["exit"], 2);
+    assert_eq!(doc["error"]["code"], "missing_setting");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1033,7 +1033,7 @@ async fn unreachable_server_exits_3() {
         json_args.extend(&args);
         let out = keyauth(&json_args, &env, None).await;
         assert_eq!(out.code, 3);
-        assert_eq!(out.json()["error"]["kind"], "network");
+        assert_eq!(out.json()["error"]["code"], "network");
     }
 }
 

@@ -307,10 +307,10 @@ impl DecodeError {
         }
     }
 
-    /// The error kind name used in vector files: `invalid_byte`, `invalid_length`,
+    /// The stable error code (the vector files' vocabulary): `invalid_byte`, `invalid_length`,
     /// `invalid_padding` or `invalid_last_symbol`.
     #[must_use]
-    pub const fn as_str(&self) -> &'static str {
+    pub const fn code(&self) -> &'static str {
         match self {
             Self::InvalidByte { .. } => "invalid_byte",
             Self::InvalidLength { .. } => "invalid_length",
@@ -351,7 +351,7 @@ mod tests {
         assert!(Base64::Python.decode(format!("Y{pads}")).is_err());
         assert_eq!(Base64::PythonUrlSafe.decode("+/8=").unwrap(), b"\xfb\xff");
         assert_eq!(
-            Base64::Python.decode("-_8=").unwrap_err().as_str(),
+            Base64::Python.decode("-_8=").unwrap_err().code(),
             "invalid_length"
         );
     }
@@ -362,11 +362,11 @@ mod tests {
             assert!(Base64::Standard.decode(text).is_err(), "{text:?}");
         }
         assert_eq!(
-            Base64::Standard.decode("YR==").unwrap_err().as_str(),
+            Base64::Standard.decode("YR==").unwrap_err().code(),
             "invalid_last_symbol"
         );
         assert_eq!(
-            Base64::StandardNoPad.decode("YQ==").unwrap_err().as_str(),
+            Base64::StandardNoPad.decode("YQ==").unwrap_err().code(),
             "invalid_padding"
         );
     }
@@ -380,7 +380,7 @@ mod tests {
         );
         let err = hex_decode("0g").unwrap_err();
         assert_eq!(err.to_string(), "invalid hex character at offset 1");
-        assert_eq!(hex_decode("abc").unwrap_err().as_str(), "invalid_length");
+        assert_eq!(hex_decode("abc").unwrap_err().code(), "invalid_length");
         assert!(hex_decode_array::<2>("aabbcc").is_err());
     }
 }

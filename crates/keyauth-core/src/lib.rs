@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod ct;
 pub mod encoding;
 pub mod error;

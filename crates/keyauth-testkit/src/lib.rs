@@ -48,7 +48,7 @@ pub fn redis_url() -> Option<String> {
                 std::env::var_os("CI").is_none(),
                 "CI is set but KEYAUTH_REDIS_URL is not: .ci/run must start Redis"
             );
-            eprintln!("skipping: KEYAUTH_REDIS_URL is not set (bash .ci/run sets it)");
+            eprintln!("skipped: KEYAUTH_REDIS_URL is not set (bash .ci/run sets it)");
             None
         }
     }
@@ -72,7 +72,7 @@ pub fn redis_server_available() -> bool {
             std::env::var_os("CI").is_none(),
             "CI is set but redis-server cannot be run"
         );
-        eprintln!("skipping: no redis-server binary (apt-get install redis-server)");
+        eprintln!("skipped: no redis-server binary (apt-get install redis-server)");
     }
     ok
 }

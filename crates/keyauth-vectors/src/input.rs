@@ -96,7 +96,7 @@ impl<'a> Input<'a> {
     /// # Errors
     /// When the field is absent or not hex.
     pub fn hex(&self, field: &str) -> Result<Vec<u8>, CaseError> {
-        keyauth_core::encoding::hex_decode(self.str(field)?).map_err(|_| bad(field, "hex"))
+        hex::decode(self.str(field)?).map_err(|_| bad(field, "hex"))
     }
 
     /// An optional hex field decoded to bytes.
@@ -105,7 +105,7 @@ impl<'a> Input<'a> {
     /// When the field is present but not hex.
     pub fn opt_hex(&self, field: &str) -> Result<Option<Vec<u8>>, CaseError> {
         self.opt_str(field)?
-            .map(|s| keyauth_core::encoding::hex_decode(s).map_err(|_| bad(field, "hex")))
+            .map(|s| hex::decode(s).map_err(|_| bad(field, "hex")))
             .transpose()
     }
 }

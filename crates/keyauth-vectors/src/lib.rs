@@ -7,16 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-#[cfg(feature = "authkey")]
-mod authkey;
-mod core_scheme;
-#[cfg(feature = "hmac")]
-mod hmac_auth;
 pub mod input;
-#[cfg(feature = "ninchat")]
-mod ninchat;
-#[cfg(feature = "psono")]
-mod psono;
 
 pub use input::Input;
 
@@ -84,33 +75,24 @@ impl fmt::Display for CaseError {
 /// What a runner returns for a case.
 pub type CaseResult = Result<Value, CaseError>;
 
-/// A scheme's runner: maps ops onto the scheme crate and its errors onto the vector kinds.
+/// A scheme's runner: maps ops onto the scheme crate, its outputs onto the `expect` fields and
+/// its errors onto their stable codes (`code()`). Each scheme crate implements it in its own
+/// `conformance` module; this crate knows no scheme.
 pub trait Scheme: Send + Sync {
     /// The `scheme` value of the files this runner takes.
     fn name(&self) -> &'static str;
     /// Runs one case.
     ///
     /// # Errors
-    /// The error kind the implementation returned, or why the case could not be run.
+    /// The error code the implementation returned, or why the case could not be run.
     fn run(&self, case: &Case) -> CaseResult;
 }
 
-/// Every runner compiled in.
-#[must_use]
-pub fn schemes() -> Vec<Box<dyn Scheme>> {
-    // @@ scheme runners: one cfg'd line per scheme crate @@
-    #[allow(unused_mut)]
-    let mut v: Vec<Box<dyn Scheme>> = vec![Box::new(core_scheme::Core)];
-    #[cfg(feature = "authkey")]
-    v.push(Box::new(authkey::AuthKeyScheme));
-    #[cfg(feature = "psono")]
-    v.push(Box::new(psono::Psono));
-    #[cfg(feature = "ninchat")]
-    v.push(Box::new(ninchat::Ninchat));
-    #[cfg(feature = "hmac")]
-    v.extend(hmac_auth::schemes());
-    v
-}
+/// A vector file compiled into a scheme crate: its file name and its text.
+pub type Embedded = (&'static str, &'static str);
+
+/// The largest vector file [`run_file`] reads (the biggest vendored one is about 1 MiB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The verdict on one case.
 #[derive(Clone, Debug)]
@@ -179,6 +161,14 @@ pub enum LoadError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The file is larger than the limit.
+    #[error("{path} is larger than {limit} bytes")]
+    TooLarge {
+        /// The path.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The text is not a vector file.
     #[error("{path} is not a vector file: {source}")]
     Parse {
@@ -219,11 +209,17 @@ pub fn judge(expect: &Value, got: &CaseResult) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs every case of a parsed file and returns what the runner produced for each, in order.
+/// The runner of `scheme` among `schemes`.
 #[must_use]
-pub fn outcomes(file: &VectorFile) -> Vec<CaseResult> {
-    let runners = schemes();
-    let runner = runners.iter().find(|s| s.name() == file.scheme);
+pub fn find<'a>(schemes: &'a [&'a dyn Scheme], scheme: &str) -> Option<&'a dyn Scheme> {
+    schemes.iter().copied().find(|s| s.name() == scheme)
+}
+
+/// Runs every case of a parsed file through the runner of its scheme and returns what it
+/// produced for each, in order.
+#[must_use]
+pub fn outcomes(schemes: &[&dyn Scheme], file: &VectorFile) -> Vec<CaseResult> {
+    let runner = find(schemes, &file.scheme);
     file.cases
         .iter()
         .map(|case| match runner {
@@ -240,11 +236,11 @@ pub fn outcomes(file: &VectorFile) -> Vec<CaseResult> {
 
 /// Runs every case of a parsed file and judges it.
 #[must_use]
-pub fn run_vector_file(path: &Path, file: &VectorFile) -> FileReport {
+pub fn run_vector_file(schemes: &[&dyn Scheme], path: &Path, file: &VectorFile) -> FileReport {
     let cases = file
         .cases
         .iter()
-        .zip(outcomes(file))
+        .zip(outcomes(schemes, file))
         .map(|(case, got)| CaseReport {
             name: case.name.clone(),
             op: case.op.clone(),
@@ -262,26 +258,44 @@ pub fn run_vector_file(path: &Path, file: &VectorFile) -> FileReport {
 ///
 /// # Errors
 /// [`LoadError::Parse`] when the text is not a vector file.
-pub fn run_file_text(path: impl AsRef<Path>, text: &str) -> Result<FileReport, LoadError> {
+pub fn run_file_text(
+    schemes: &[&dyn Scheme],
+    path: impl AsRef<Path>,
+    text: &str,
+) -> Result<FileReport, LoadError> {
     let path = path.as_ref();
     let file: VectorFile = serde_json::from_str(text).map_err(|source| LoadError::Parse {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(run_vector_file(path, &file))
+    Ok(run_vector_file(schemes, path, &file))
 }
 
 /// Reads and runs one vector file.
 ///
 /// # Errors
-/// [`LoadError`] when the file cannot be read or parsed.
-pub fn run_file(path: impl AsRef<Path>) -> Result<FileReport, LoadError> {
+/// [`LoadError`] when the file cannot be read or parsed, or is over [`MAX_FILE_BYTES`].
+pub fn run_file(schemes: &[&dyn Scheme], path: impl AsRef<Path>) -> Result<FileReport, LoadError> {
+    use std::io::Read as _;
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let io = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    run_file_text(path, &text)
+    };
+    // Read one byte past the limit so an oversized file is told apart without reading it all.
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    run_file_text(schemes, path, &text)
 }
 
 /// The `*.json` files of `dir`, sorted by name.
@@ -308,10 +322,14 @@ pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 ///
 /// # Errors
 /// The first file that cannot be read or parsed.
-pub fn run_dir(dir: &Path, scheme: Option<&str>) -> Result<Vec<FileReport>, LoadError> {
+pub fn run_dir(
+    schemes: &[&dyn Scheme],
+    dir: &Path,
+    scheme: Option<&str>,
+) -> Result<Vec<FileReport>, LoadError> {
     let mut reports = Vec::new();
     for path in vector_files(dir)? {
-        let report = run_file(&path)?;
+        let report = run_file(schemes, &path)?;
         if scheme.is_none_or(|s| s == report.scheme) {
             reports.push(report);
         }
@@ -360,4 +378,76 @@ pub fn render(reports: &[FileReport]) -> String {
     let s = Summary::of(reports);
     let _ = writeln!(out, "{} passed, {} failed", s.passed, s.failed);
     out
+}
+
+/// Runs every embedded file through the runners in `schemes` and returns their reports.
+///
+/// # Errors
+/// The first file that is not a vector file.
+pub fn run_embedded(
+    schemes: &[&dyn Scheme],
+    files: &[Embedded],
+    scheme: Option<&str>,
+) -> Result<Vec<FileReport>, LoadError> {
+    let mut reports = Vec::new();
+    for (name, text) in files {
+        let report = run_file_text(schemes, name, text)?;
+        if scheme.is_none_or(|s| s == report.scheme) {
+            reports.push(report);
+        }
+    }
+    Ok(reports)
+}
+
+/// The same outputs judged against altered expectations: every error code replaced, every
+/// expected field wrapped, success swapped for an error and back. Returns the names of the cases
+/// that still pass, which means the runner ignores `expect` or returns nothing checkable.
+#[must_use]
+pub fn insensitive_cases(file: &VectorFile, got: &[CaseResult]) -> Vec<String> {
+    let mut lax = Vec::new();
+    for (case, got) in file.cases.iter().zip(got) {
+        let mut altered = case.expect.clone();
+        if let Some(code) = altered.get_mut("error") {
+            *code = Value::from("not-a-code");
+        } else if let Some(fields) = altered.as_object_mut() {
+            for v in fields.values_mut() {
+                *v = serde_json::json!({ "altered": v.clone() });
+            }
+        }
+        let flipped = if case.expect.get("error").is_some() {
+            serde_json::json!({"ok": true})
+        } else {
+            serde_json::json!({"error": "unexpected"})
+        };
+        let empty = case.expect.as_object().is_some_and(Map::is_empty);
+        if empty || judge(&altered, got).is_ok() || judge(&flipped, got).is_ok() {
+            lax.push(case.name.clone());
+        }
+    }
+    lax
+}
+
+/// For a scheme crate's `tests/vectors.rs`: runs `files` through `scheme` and panics with the
+/// rendered table unless every case passes, no file is empty, every file is of `scheme`, and
+/// no case would also pass against an altered expectation.
+///
+/// # Panics
+/// On any of those failures: that is the test failing.
+pub fn assert_vectors(scheme: &dyn Scheme, files: &[Embedded]) {
+    assert!(!files.is_empty(), "{}: no vector files", scheme.name());
+    let schemes = [scheme];
+    for (name, text) in files {
+        let file: VectorFile = serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("{name} is not a vector file: {e}"));
+        assert_eq!(file.scheme, scheme.name(), "{name}: scheme");
+        assert!(!file.cases.is_empty(), "{name}: no cases");
+        let got = outcomes(&schemes, &file);
+        let report = run_vector_file(&schemes, Path::new(name), &file);
+        assert_eq!(report.failed(), 0, "\n{}", render(&[report]));
+        let lax = insensitive_cases(&file, &got);
+        assert!(
+            lax.is_empty(),
+            "{name}: cases that pass whatever they expect: {lax:?}"
+        );
+    }
 }

@@ -42,8 +42,8 @@ fn metadata(size: usize) -> Json {
 fn bench(c: &mut Criterion) {
     let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=").unwrap();
     let secret = key.key_pair().secret.expose_secret().to_vec();
-    let clock = FixedClock::new(UnixTime::new(NOW));
-    let signer = Signer::new(&key).clock(&clock);
+    let clock = std::sync::Arc::new(FixedClock::new(UnixTime::new(NOW)));
+    let signer = Signer::new(&key).clock(clock.clone());
     let verifier = Verifier::new([key.clone()]);
     let iv = [7u8; 16];
     for (label, size) in [("100B", 100), ("4KiB", 4096), ("64KiB", 65_536)] {

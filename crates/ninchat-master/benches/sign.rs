@@ -15,8 +15,8 @@ const NOW: u64 = 1_700_948_774;
 fn bench(c: &mut Criterion) {
     let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=").unwrap();
     let secret = key.key_pair().secret.expose_secret().to_vec();
-    let clock = FixedClock::new(UnixTime::new(NOW));
-    let signer = Signer::new(&key).clock(&clock);
+    let clock = std::sync::Arc::new(FixedClock::new(UnixTime::new(NOW)));
+    let signer = Signer::new(&key).clock(clock.clone());
     let nonce = Nonce::from_int(95_188_653_654_308);
     let attrs = [
         ("name", Json::from("Zoë Ääkkönen")),

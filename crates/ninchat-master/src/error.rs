@@ -91,6 +91,58 @@ pub enum Error {
 }
 
 impl Error {
+    /// The stable error code: the vocabulary of the ninchat-master vector files and of the CLI's
+    /// `--json` output. The spec counts every way a value fails to parse as one failure,
+    /// `malformed`; the variants keep the detail for `Display`.
+    ///
+    /// | variant | code |
+    /// |---|---|
+    /// | [`BadSecret`](Self::BadSecret) | `bad_secret` |
+    /// | [`BadKeyLength`](Self::BadKeyLength) | `bad_key_length` |
+    /// | [`BadKeyId`](Self::BadKeyId) | `bad_key_id` |
+    /// | [`Expiry`](Self::Expiry): expired | `expired` |
+    /// | [`Expiry`](Self::Expiry): too far | `expire_too_far` |
+    /// | [`UnorderableAttrs`](Self::UnorderableAttrs) | `unorderable_attrs` |
+    /// | [`Random`](Self::Random) | `random` |
+    /// | [`UnknownKey`](Self::UnknownKey) | `unknown_key` |
+    /// | [`BadMac`](Self::BadMac) | `bad_mac` |
+    /// | [`DigestMismatch`](Self::DigestMismatch) | `digest_mismatch` |
+    /// | [`UserMismatch`](Self::UserMismatch) | `user_mismatch` |
+    /// | [`Replay`](Self::Replay): replayed | `replayed` |
+    /// | [`Replay`](Self::Replay): guard full or down | `unavailable` |
+    /// | every parse failure: [`BadExpire`](Self::BadExpire), [`InvalidJson`](Self::InvalidJson), [`FieldCount`](Self::FieldCount), [`EmptyField`](Self::EmptyField), [`BadExpireField`](Self::BadExpireField), [`BadBase64`](Self::BadBase64), [`BadDigestLength`](Self::BadDigestLength), [`BadFlag`](Self::BadFlag), [`Truncated`](Self::Truncated), [`NotBlockSized`](Self::NotBlockSized), [`BadPadding`](Self::BadPadding), [`NotJson`](Self::NotJson), [`BadMessage`](Self::BadMessage) | `malformed` |
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::BadSecret => "bad_secret",
+            Self::BadKeyLength { .. } => "bad_key_length",
+            Self::BadKeyId => "bad_key_id",
+            Self::Expiry(ExpiryError::TooFar { .. }) => "expire_too_far",
+            Self::Expiry(_) => "expired",
+            Self::UnorderableAttrs => "unorderable_attrs",
+            Self::Random => "random",
+            Self::UnknownKey => "unknown_key",
+            Self::BadMac => "bad_mac",
+            Self::DigestMismatch => "digest_mismatch",
+            Self::UserMismatch => "user_mismatch",
+            Self::Replay(ReplayError::Replayed) => "replayed",
+            Self::Replay(_) => "unavailable",
+            Self::BadExpire
+            | Self::InvalidJson
+            | Self::FieldCount
+            | Self::EmptyField
+            | Self::BadExpireField
+            | Self::BadBase64
+            | Self::BadDigestLength
+            | Self::BadFlag
+            | Self::Truncated
+            | Self::NotBlockSized
+            | Self::BadPadding
+            | Self::NotJson
+            | Self::BadMessage => "malformed",
+        }
+    }
+
     /// The common kind of this error (keyauth-core's vocabulary).
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
@@ -124,6 +176,57 @@ impl Error {
 mod tests {
     use super::*;
     use keyauth_core::UnixTime;
+
+    /// Every code, pinned: a released code never changes.
+    #[test]
+    fn codes_are_pinned() {
+        let t = UnixTime::new(1);
+        let pinned: [(Error, &str); 27] = [
+            (Error::BadSecret, "bad_secret"),
+            (Error::BadKeyLength { len: 1 }, "bad_key_length"),
+            (Error::BadKeyId, "bad_key_id"),
+            (ExpiryError::Expired { expire: t, now: t }.into(), "expired"),
+            (
+                ExpiryError::TooFar {
+                    expire: t,
+                    limit: t,
+                }
+                .into(),
+                "expire_too_far",
+            ),
+            (Error::UnorderableAttrs, "unorderable_attrs"),
+            (Error::Random, "random"),
+            (Error::UnknownKey, "unknown_key"),
+            (Error::BadMac, "bad_mac"),
+            (Error::DigestMismatch, "digest_mismatch"),
+            (Error::UserMismatch, "user_mismatch"),
+            (ReplayError::Replayed.into(), "replayed"),
+            (ReplayError::Full { capacity: 1 }.into(), "unavailable"),
+            (
+                ReplayError::Unavailable {
+                    reason: String::new(),
+                }
+                .into(),
+                "unavailable",
+            ),
+            (Error::BadExpire, "malformed"),
+            (Error::InvalidJson, "malformed"),
+            (Error::FieldCount, "malformed"),
+            (Error::EmptyField, "malformed"),
+            (Error::BadExpireField, "malformed"),
+            (Error::BadBase64, "malformed"),
+            (Error::BadDigestLength, "malformed"),
+            (Error::BadFlag, "malformed"),
+            (Error::Truncated, "malformed"),
+            (Error::NotBlockSized, "malformed"),
+            (Error::BadPadding, "malformed"),
+            (Error::NotJson, "malformed"),
+            (Error::BadMessage, "malformed"),
+        ];
+        for (e, code) in &pinned {
+            assert_eq!(e.code(), *code, "{e:?}");
+        }
+    }
 
     #[test]
     fn display_and_kinds_are_pinned() {

@@ -3,6 +3,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
+use std::sync::Arc;
+
+use keyauth_core::UnixTime;
 use keyauth_core::{Base64, Clock, Expiry, SystemClock};
 use serde::Serialize;
 use sha2::{Digest, Sha512};
@@ -148,8 +151,6 @@ pub struct Sealed {
     pub padded_len: usize,
 }
 
-static SYSTEM_CLOCK: SystemClock = SystemClock;
-
 /// Signs and seals with one master key: format, clock and expiry rule chosen once.
 ///
 /// Defaults: [`Format::Released`], the system clock, expiries between now and one week ahead.
@@ -158,8 +159,8 @@ static SYSTEM_CLOCK: SystemClock = SystemClock;
 /// use keyauth_core::{FixedClock, UnixTime};
 /// use ninchat_master::{Format, Grant, MasterKey, Nonce, Signer};
 /// let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=")?;
-/// let clock = FixedClock::new(UnixTime::new(1_700_948_774));
-/// let signed = Signer::new(&key).clock(&clock).sign_with_nonce(
+/// let clock = std::sync::Arc::new(FixedClock::new(UnixTime::new(1_700_948_774)));
+/// let signed = Signer::new(&key).clock(clock.clone()).sign_with_nonce(
 ///     &Grant::CreateSession { puppet_attrs: &[] },
 ///     1_700_952_374,
 ///     &Nonce::from_int(95_188_653_654_308),
@@ -169,16 +170,17 @@ static SYSTEM_CLOCK: SystemClock = SystemClock;
 ///     "22nlihvg-1700952374-JEHj1ZJW-4wOXS4IiEvTpwAjsFC/eBadEoKi1YAyvO7LcI/MNELZ85jh8rb35/fzvRfP6JL/DLLj8LaHEjCZuI0trCcuPxA=="
 /// );
 /// // The same in the URL-safe format, with a fresh random nonce:
-/// let token = Signer::new(&key).clock(&clock).format(Format::UrlSafe)
+/// let token = Signer::new(&key).clock(clock.clone()).format(Format::UrlSafe)
 ///     .sign(&Grant::JoinChannel { channel_id: "1bfbr0u", member_attrs: &[] }, 1_700_952_374)?;
 /// assert!(token.starts_with("22nlihvg.1700952374.") && token.ends_with('.'));
 /// # Ok::<(), ninchat_master::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Signer<'a> {
     key: &'a MasterKey,
     format: Format,
-    clock: &'a dyn Clock,
+    /// `None`: the system clock (no allocation for the common case).
+    clock: Option<Arc<dyn Clock>>,
     expiry: Expiry,
 }
 
@@ -189,7 +191,7 @@ impl<'a> Signer<'a> {
         Self {
             key,
             format: Format::Released,
-            clock: &SYSTEM_CLOCK,
+            clock: None,
             expiry: Expiry::within(Expiry::ONE_WEEK),
         }
     }
@@ -203,9 +205,15 @@ impl<'a> Signer<'a> {
 
     /// Reads the time from `clock` (for the expiry check).
     #[must_use]
-    pub fn clock(mut self, clock: &'a dyn Clock) -> Self {
-        self.clock = clock;
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
+    }
+
+    fn now(&self) -> UnixTime {
+        self.clock
+            .as_ref()
+            .map_or_else(|| SystemClock.now(), |c| c.now())
     }
 
     /// Uses another expiry rule (the default is [`Expiry::ONE_WEEK`], Ninchat's limit).
@@ -238,7 +246,7 @@ impl<'a> Signer<'a> {
         nonce: &Nonce,
     ) -> Result<Signed, Error> {
         let expire = expire.into();
-        expire.check(&self.expiry, self.clock.now())?;
+        expire.check(&self.expiry, self.now())?;
         let expire = expire.truncated()?;
         let (action, channel_id, attrs_name, attrs, user_id) = match *grant {
             Grant::CreateSession { puppet_attrs } => {
@@ -358,7 +366,7 @@ impl<'a> Signer<'a> {
         user_id: Option<&str>,
         iv: &[u8; 16],
     ) -> Result<Sealed, Error> {
-        expire.check(&self.expiry, self.clock.now())?;
+        expire.check(&self.expiry, self.now())?;
         let key = self.key.secret();
         if !matches!(key.len(), 16 | 24 | 32) {
             return Err(Error::BadKeyLength { len: key.len() });

@@ -244,9 +244,9 @@ pub struct SecureMetadata {
 /// use ninchat_master::{Call, Error, Grant, MasterKey, Signer, Verifier};
 /// let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=")?;
 /// let clock = Arc::new(FixedClock::new(UnixTime::new(1_700_000_000)));
-/// let sig = Signer::new(&key).clock(&*clock)
+/// let sig = Signer::new(&key).clock(clock.clone())
 ///     .sign(&Grant::JoinChannelForUser { channel_id: "c1", user_id: "u1", member_attrs: &[] }, 1_700_000_600)?;
-/// let verifier = Verifier::new([key]).with_clock(clock.clone());
+/// let verifier = Verifier::new([key]).clock(clock.clone());
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let call = Call::join_channel("c1").user_id("u1");
 /// assert!(verifier.verify(&sig, &call).await.is_ok());
@@ -296,7 +296,7 @@ impl Verifier {
 
     /// Reads the time from `clock` (the default memory guard follows it too).
     #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         if self.default_guard {
             self.guard = Arc::new(MemoryReplayGuard::with_clock(
                 MEMORY_GUARD_CAPACITY,
@@ -309,7 +309,7 @@ impl Verifier {
 
     /// Records used signatures in `guard` (a Redis guard to share them between servers).
     #[must_use]
-    pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
+    pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
         self.guard = guard;
         self.default_guard = false;
         self
@@ -318,7 +318,7 @@ impl Verifier {
     /// Also refuses expiries further ahead than `rule` allows (for example
     /// `Expiry::within(Expiry::ONE_WEEK)`, the documented limit).
     #[must_use]
-    pub fn with_expiry(mut self, rule: Expiry) -> Self {
+    pub fn expiry(mut self, rule: Expiry) -> Self {
         self.expiry = rule;
         self
     }

@@ -95,7 +95,7 @@ proptest! {
         let clock = Arc::new(FixedClock::new(UnixTime::new(NOW)));
         let k = key();
         let signed = Signer::new(&k)
-            .clock(&*clock)
+            .clock(clock.clone())
             .format(format)
             .sign_with_nonce(&grant, NOW + ahead, &Nonce::from_int(nonce));
         // Same-named attributes whose values Python cannot order are refused, as in Python.
@@ -108,7 +108,7 @@ proptest! {
         prop_assert_eq!(&parsed.to_python_json().unwrap(), &signed.canonical_json);
         prop_assert!(signed.canonical_json.is_ascii());
 
-        let verifier = Verifier::new([key()]).with_clock(clock);
+        let verifier = Verifier::new([key()]).clock(clock);
         let now = UnixTime::new(NOW);
         let verified = verifier.check(&signed.signature, &call, now).unwrap();
         prop_assert_eq!(verified.expire, UnixTime::new(NOW + ahead));
@@ -126,10 +126,10 @@ proptest! {
         iv in any::<[u8; 16]>(),
         ahead in 0u64..=604_800,
     ) {
-        let clock = FixedClock::new(UnixTime::new(NOW));
+        let clock = std::sync::Arc::new(FixedClock::new(UnixTime::new(NOW)));
         let k = key();
         let sealed = Signer::new(&k)
-            .clock(&clock)
+            .clock(clock.clone())
             .format(format)
             .secure_metadata_with_iv(NOW + ahead, &metadata, user.as_deref(), &iv)
             .unwrap();

@@ -10,7 +10,7 @@ use ninchat_master::{Call, Error, Format, Grant, MasterKey, Signer, Verifier};
 fn verifier(url: &str, prefix: &str) -> Arc<Verifier> {
     let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=").unwrap();
     let guard = RedisReplayGuard::new(&RedisOptions::new(url).prefix(prefix)).unwrap();
-    Arc::new(Verifier::new([key]).with_replay_guard(Arc::new(guard)))
+    Arc::new(Verifier::new([key]).replay_guard(Arc::new(guard)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,13 +24,13 @@ fn clock() -> Arc<FixedClock> {
 }
 
 fn verifier() -> Verifier {
-    Verifier::new([key()]).with_clock(clock())
+    Verifier::new([key()]).clock(clock())
 }
 
 fn sign(grant: &Grant<'_>, format: Format) -> String {
     let c = clock();
     Signer::new(&key())
-        .clock(&*c)
+        .clock(c.clone())
         .format(format)
         .sign(grant, NOW + 3600)
         .unwrap()
@@ -113,7 +113,7 @@ fn unknown_key_then_mac_then_expiry() {
         Err(Error::Expiry(ExpiryError::Expired { .. }))
     ));
     // An optional horizon.
-    let strict = verifier().with_expiry(Expiry::within(60));
+    let strict = verifier().expiry(Expiry::within(60));
     assert!(matches!(
         strict.check(&sig, &Call::create_session(), at(NOW)),
         Err(Error::Expiry(ExpiryError::TooFar { .. }))
@@ -251,13 +251,13 @@ fn secrets_decode_as_python_does() {
     let c = clock();
     assert!(
         Signer::new(&empty)
-            .clock(&*c)
+            .clock(c.clone())
             .sign(&Grant::CreateSession { puppet_attrs: &[] }, NOW + 1)
             .is_ok()
     );
     assert_eq!(
         Signer::new(&empty)
-            .clock(&*c)
+            .clock(c.clone())
             .secure_metadata(NOW + 1, &(), None),
         Err(Error::BadKeyLength { len: 0 })
     );
@@ -313,7 +313,7 @@ async fn memory_guard_accepts_once() {
 fn signing_refuses_bad_expiries_and_keys() {
     let c = clock();
     let k = key();
-    let s = Signer::new(&k).clock(&*c);
+    let s = Signer::new(&k).clock(c.clone());
     let g = Grant::CreateSession { puppet_attrs: &[] };
     let n = Nonce::from_int(1);
     assert!(matches!(
@@ -469,7 +469,7 @@ fn secure_metadata_float_expiry_stays_a_float() {
     let c = clock();
     let k = key();
     let sealed = Signer::new(&k)
-        .clock(&*c)
+        .clock(c.clone())
         .secure_metadata_with_iv(NOW as f64 + 0.5, &serde_json::json!(null), None, &[0; 16])
         .unwrap();
     assert_eq!(

@@ -5,7 +5,9 @@ use keyauth_core::encoding::{hex_decode, hex_encode};
 use serde_json::{Map, Value, json};
 use sha1::{Digest, Sha1};
 
-use super::{CaseError, CaseResult, replay};
+use keyauth_vectors::{Case, CaseError, CaseResult, Scheme};
+
+use super::replay;
 use crate::AuthKey;
 use crate::handshake::dh::{DhGroup, Exponent};
 use crate::handshake::{Entropy, Purpose};
@@ -19,23 +21,29 @@ use crate::handshake::{
 };
 use crate::{server_salt, tmp_aes_key_iv};
 
-/// The runner for scheme `authkey-handshake`.
+/// The runner for files of scheme `authkey-handshake`.
 #[derive(Clone, Copy, Debug, Default)]
-#[non_exhaustive]
-pub struct Handshake;
+pub struct HandshakeConformance;
 
-impl Handshake {
-    /// The `scheme` value of the files this runner takes.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
+impl Scheme for HandshakeConformance {
+    fn name(&self) -> &'static str {
         "authkey-handshake"
     }
 
-    /// Runs one case.
-    ///
-    /// # Errors
-    /// The code the implementation refused with, or why the case could not be run.
-    pub fn run(&self, op: &str, input: &Value, expect: &Value) -> CaseResult {
+    fn run(&self, case: &Case) -> CaseResult {
+        run_op(&case.op, &case.input, &case.expect)
+    }
+}
+
+impl From<HandshakeError> for CaseError {
+    fn from(e: HandshakeError) -> Self {
+        CaseError::kind(e.code())
+    }
+}
+
+/// Runs one op; `expect` is read only by the transcript ops (see the `replay` module docs).
+fn run_op(op: &str, input: &Value, expect: &Value) -> CaseResult {
+    {
         match op {
             "tl_serialize" => tl_serialize(input),
             "tl_serialize_many" => {

@@ -20,7 +20,7 @@ use super::handshake::{
     Scripted, arr, arr16, arr256, arr32, bad, get, hex, key_values, long, private_key,
     public_key, string,
 };
-use super::{CaseError, CaseResult};
+use keyauth_vectors::{CaseError, CaseResult};
 use crate::handshake::{Entropy, Purpose};
 use crate::handshake::rsa::Padding;
 use crate::handshake::tl::{self, InnerKind, PqInnerData, ReqDhParams, ResPq};

@@ -1,23 +1,29 @@
-//! Runner for `vectors/psono-client.json`: Psono API-key login, session transport, the key
+//! The conformance runner (feature `conformance`) for `vectors/psono-client.json`: Conformance API-key login, session transport, the key
 //! chain and the server-side checks.
 
 use std::collections::BTreeMap;
 
-use psono_client::crypto::{BoxSecretKey, SecretKey, SigningSeed, VerifyKey, hex_encode};
-use psono_client::login::{LoginUser, session_expired};
-use psono_client::server::{self, SessionDevice};
-use psono_client::transport::{EncryptedBody, authorization_validator};
-use psono_client::{
+use crate::crypto::{BoxSecretKey, SecretKey, SigningSeed, VerifyKey, hex_encode};
+use crate::login::{LoginUser, session_expired};
+use crate::server::{self, SessionDevice};
+use crate::transport::{EncryptedBody, authorization_validator};
+use crate::{
     ApiKeyAccessSecret, EncryptedDatastore, EncryptedSecret, EncryptedShare, Error, LoginRequest,
     LoginResponse, Step, Timestamp, TreeWalker,
 };
 use serde_json::{Map, Value, json};
 
-use crate::{Case, CaseError, CaseResult, Input, Scheme};
+use keyauth_vectors::{Case, CaseError, CaseResult, Embedded, Input, Scheme};
+
+/// The vector files this crate owns, compiled in.
+pub const VECTORS: &[Embedded] = &[(
+    "psono-client.json",
+    include_str!("../vectors/psono-client.json"),
+)];
 
 /// psono-client.
-#[derive(Debug)]
-pub(crate) struct Psono;
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Conformance;
 
 fn kind(e: Error) -> CaseError {
     CaseError::kind(e.as_str())
@@ -42,7 +48,7 @@ fn time(input: Input<'_>, field: &'static str) -> Result<Timestamp, CaseError> {
     Timestamp::parse(input.str(field)?, field).map_err(kind)
 }
 
-impl Scheme for Psono {
+impl Scheme for Conformance {
     fn name(&self) -> &'static str {
         "psono-client"
     }

@@ -1,4 +1,4 @@
-//! Runner for `vectors/hmac-auth.json` (Flask-HMAC compatible mode) and
+//! The conformance runner (feature `conformance`) for `vectors/hmac-auth.json` (Flask-HMAC compatible mode) and
 //! `vectors/hmac-auth-strong.json` (our strong mode).
 //!
 //! Ops `make_hmac`, `make_hmac_for`, `validate_signature`, `validate_service_signature` call
@@ -14,27 +14,31 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hmac_auth::strong::StrongSignature;
-use hmac_auth::{Digest, Error, Hmac, HmacAuthLayer, Key, Only, StrongMode};
+use crate::strong::StrongSignature;
+use crate::{Digest, Error, Hmac, HmacAuthLayer, Key, Only, StrongMode};
 use keyauth_core::encoding::hex_encode;
 use keyauth_core::{Base64, FixedClock, MemoryReplayGuard, UnixTime};
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::{Case, CaseError, CaseResult, Input, Scheme};
+use keyauth_vectors::{Case, CaseError, CaseResult, Embedded, Input, Scheme};
 
-/// Both runners of this module.
-pub(crate) fn schemes() -> [Box<dyn Scheme>; 2] {
-    [Box::new(HmacAuth), Box::new(HmacAuthStrong)]
-}
+/// The vector files this crate owns, compiled in.
+pub const VECTORS: &[Embedded] = &[
+    ("hmac-auth.json", include_str!("../vectors/hmac-auth.json")),
+    (
+        "hmac-auth-strong.json",
+        include_str!("../vectors/hmac-auth-strong.json"),
+    ),
+];
 
 /// Flask-HMAC compatible mode.
-#[derive(Debug)]
-pub(crate) struct HmacAuth;
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Conformance;
 
 /// Strong mode.
-#[derive(Debug)]
-pub(crate) struct HmacAuthStrong;
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StrongConformance;
 
 fn bad(why: impl Into<String>) -> CaseError {
     CaseError::BadInput(why.into())
@@ -235,7 +239,7 @@ impl App {
         if !legacy {
             return self.bad_global.then_some(Error::KeyNotLatin1);
         }
-        match hmac_auth::parse_service_token(sig.as_bytes()) {
+        match crate::parse_service_token(sig.as_bytes()) {
             Ok(Some(client))
                 if self.service_key_is_bad(&client) && only.is_none_or(|o| o.admits(&client)) =>
             {
@@ -246,7 +250,7 @@ impl App {
     }
 }
 
-impl Scheme for HmacAuth {
+impl Scheme for Conformance {
     fn name(&self) -> &'static str {
         "hmac-auth"
     }
@@ -461,7 +465,7 @@ fn strong_app(input: Input<'_>) -> Result<Hmac, CaseError> {
     Ok(b.build())
 }
 
-impl Scheme for HmacAuthStrong {
+impl Scheme for StrongConformance {
     fn name(&self) -> &'static str {
         "hmac-auth-strong"
     }
@@ -500,7 +504,7 @@ impl Scheme for HmacAuthStrong {
                     .map_or(&[][..], Vec::as_slice)
                 {
                     let seen = Input(seen);
-                    let id = hmac_auth::strong::replay_id(seen.str("key_id")?, seen.str("nonce")?);
+                    let id = crate::strong::replay_id(seen.str("key_id")?, seen.str("nonce")?);
                     guard
                         .check_and_mark_now(&id, UnixTime::new(u64::MAX))
                         .map_err(|_| bad("seen"))?;
@@ -580,7 +584,7 @@ mod tests {
             "name": "t", "op": op, "input": input, "expect": {}
         }))
         .unwrap();
-        HmacAuth.run(&case)
+        Conformance.run(&case)
     }
 
     /// Upstream reads keys lazily; the runner reports the failure where upstream would hit it.

@@ -7,7 +7,8 @@ use core::fmt;
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use crate::json::{Json, ObjectBuilder, python_float_text};
+use super::python::python_float_text;
+use super::{Json, ObjectBuilder};
 
 /// Why a value is not JSON.
 #[derive(Debug)]

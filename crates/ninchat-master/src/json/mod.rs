@@ -6,15 +6,23 @@
 //! Python's `repr`, object keys in the order the caller gave them. [`Json`] keeps that order
 //! whatever features `serde_json` is built with; [`Json::from_serialize`] turns any
 //! `Serialize` value into one.
+//!
+//! The jobs live apart: this module is the value model (and serde both ways), `python` writes
+//! Python's text, `order` is Python's ordering of same-named attributes, `from_serde` turns any
+//! `Serialize` value into a [`Json`].
 
-use core::cmp::Ordering;
-use core::fmt::Write as _;
+mod from_serde;
+mod order;
+mod python;
+
 use std::collections::HashMap;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::error::Error;
+pub(crate) use order::sort_attrs;
+pub(crate) use python::{write_python, write_python_float, write_python_str};
 
 /// A JSON value whose objects keep their keys in insertion order.
 ///
@@ -69,7 +77,7 @@ impl Json {
     /// float, a map key that is a list or a map, an integer beyond `i128`).
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
         value
-            .serialize(crate::json_ser::ToJson)
+            .serialize(from_serde::ToJson)
             .map_err(|_| Error::InvalidJson)
     }
 
@@ -382,319 +390,6 @@ impl<'de> Deserialize<'de> for Json {
 }
 
 /// Appends Python's `json.dumps(v, separators=(",", ":"))` of `v` to `out`.
-pub(crate) fn write_python(out: &mut String, v: &Json) -> Result<(), Error> {
-    match v {
-        Json::Null => out.push_str("null"),
-        Json::Bool(true) => out.push_str("true"),
-        Json::Bool(false) => out.push_str("false"),
-        Json::Int(i) => {
-            let _ = match i64::try_from(*i) {
-                Ok(small) => write!(out, "{small}"),
-                Err(_) => write!(out, "{i}"),
-            };
-        }
-        Json::Float(f) => write_python_float(out, *f)?,
-        Json::String(s) => write_python_str(out, s),
-        Json::Array(a) => {
-            out.push('[');
-            for (i, v) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_python(out, v)?;
-            }
-            out.push(']');
-        }
-        Json::Object(o) => {
-            out.push('{');
-            for (i, (k, v)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_python_str(out, k);
-                out.push(':');
-                write_python(out, v)?;
-            }
-            out.push('}');
-        }
-    }
-    Ok(())
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-fn push_u_escape(out: &mut String, unit: u16) {
-    out.push_str("\\u");
-    for shift in [12u16, 8, 4, 0] {
-        out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
-    }
-}
-
-/// A JSON string as Python writes it with `ensure_ascii=True`.
-pub(crate) fn write_python_str(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        // Printable ASCII other than `"` and `\` is copied as a run.
-        if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
-            continue;
-        }
-        if b >= 0x80 && !s.is_char_boundary(i) {
-            continue;
-        }
-        out.push_str(s.get(start..i).unwrap_or_default());
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            0x00..=0x1f | 0x7f => push_u_escape(out, u16::from(b)),
-            _ => {
-                // The start of a multi-byte character.
-                if let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) {
-                    let mut units = [0u16; 2];
-                    for unit in c.encode_utf16(&mut units) {
-                        push_u_escape(out, *unit);
-                    }
-                }
-            }
-        }
-        start = i + if b >= 0x80 {
-            s.get(i..)
-                .and_then(|r| r.chars().next())
-                .map_or(1, char::len_utf8)
-        } else {
-            1
-        };
-    }
-    out.push_str(s.get(start..).unwrap_or_default());
-    out.push('"');
-}
-
-/// Python's `repr` of a finite float (`None` for NaN and infinities).
-pub(crate) fn python_float_text(f: f64) -> Option<String> {
-    let mut s = String::new();
-    write_python_float(&mut s, f).ok().map(|()| s)
-}
-
-/// A float as Python's `repr`: shortest round-trip digits, positional for decimal exponents
-/// in `-4..16`, otherwise `d[.ddd]e±XX`; integral values keep a `.0`.
-pub(crate) fn write_python_float(out: &mut String, f: f64) -> Result<(), Error> {
-    if !f.is_finite() {
-        return Err(Error::InvalidJson);
-    }
-    if f == 0.0 {
-        out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
-        return Ok(());
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e-7", "1e16", written to the
-    // stack (at most 17 digits, a point and "e-324"). When several shortest strings round-trip
-    // Python takes the one nearest the exact value, ties to even; Rust may take another (it
-    // gives 126430982921026.63 for ...026.625, Python ...026.62). Rust's exact formatting at
-    // the same number of digits rounds half to even, so it is used whenever it round-trips.
-    let abs = f.abs();
-    let mut sci = StackText::default();
-    write!(sci, "{abs:e}").map_err(|_| Error::InvalidJson)?;
-    let shortest_len = sci
-        .as_str()
-        .split_once('e')
-        .map_or(0, |(m, _)| m.bytes().filter(u8::is_ascii_digit).count());
-    // With 15 digits or fewer, neighbouring candidates are further apart than the double's
-    // spacing, so at most one of them round-trips: only 16- and 17-digit texts need the check.
-    if shortest_len >= 16 {
-        let mut exact = StackText::default();
-        write!(exact, "{abs:.*e}", shortest_len - 1).map_err(|_| Error::InvalidJson)?;
-        if exact.as_str() != sci.as_str() && exact.as_str().parse::<f64>().ok() == Some(abs) {
-            sci = exact;
-        }
-    }
-    let (mantissa, exp) = sci.as_str().split_once('e').ok_or(Error::InvalidJson)?;
-    let exp: i32 = exp.parse().map_err(|_| Error::InvalidJson)?;
-    let mut digits = StackText::default();
-    for c in mantissa.chars().filter(char::is_ascii_digit) {
-        digits.write_char(c).map_err(|_| Error::InvalidJson)?;
-    }
-    let digits = digits.as_str();
-    if f.is_sign_negative() {
-        out.push('-');
-    }
-    if !(-4..16).contains(&exp) {
-        let (first, rest) = digits.split_at(1.min(digits.len()));
-        out.push_str(first);
-        if !rest.is_empty() {
-            out.push('.');
-            out.push_str(rest);
-        }
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.unsigned_abs()
-        );
-    } else if exp >= 0 {
-        let int_len = usize::try_from(exp).unwrap_or(0) + 1;
-        if digits.len() <= int_len {
-            out.push_str(digits);
-            for _ in digits.len()..int_len {
-                out.push('0');
-            }
-            out.push_str(".0");
-        } else {
-            let (int, frac) = digits.split_at(int_len);
-            out.push_str(int);
-            out.push('.');
-            out.push_str(frac);
-        }
-    } else {
-        out.push_str("0.");
-        for _ in 0..(exp.unsigned_abs() - 1) {
-            out.push('0');
-        }
-        out.push_str(digits);
-    }
-    Ok(())
-}
-
-/// A small text buffer on the stack for number formatting.
-struct StackText {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> Self {
-        Self {
-            buf: [0; 40],
-            len: 0,
-        }
-    }
-}
-
-impl StackText {
-    fn as_str(&self) -> &str {
-        // Only whole `&str`s are ever written, so the bytes are UTF-8.
-        self.buf
-            .get(..self.len)
-            .and_then(|b| core::str::from_utf8(b).ok())
-            .unwrap_or_default()
-    }
-}
-
-impl core::fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        let slot = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-        slot.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-/// Python's `==` between JSON values (`1 == 1.0 == True`).
-fn py_eq(a: &Json, b: &Json) -> bool {
-    match (py_num(a), py_num(b)) {
-        (Some(x), Some(y)) => return num_cmp(x, y) == Some(Ordering::Equal),
-        (Some(_), None) | (None, Some(_)) => return false,
-        (None, None) => {}
-    }
-    match (a, b) {
-        (Json::Null, Json::Null) => true,
-        (Json::String(x), Json::String(y)) => x == y,
-        (Json::Array(x), Json::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_eq(p, q))
-        }
-        (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|(k, v)| {
-                    y.iter()
-                        .find(|(k2, _)| k2 == k)
-                        .is_some_and(|(_, v2)| py_eq(v, v2))
-                })
-        }
-        _ => false,
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Num {
-    Int(i128),
-    Float(f64),
-}
-
-fn py_num(v: &Json) -> Option<Num> {
-    match v {
-        Json::Bool(b) => Some(Num::Int(i128::from(*b))),
-        Json::Int(i) => Some(Num::Int(*i)),
-        Json::Float(f) => Some(Num::Float(*f)),
-        _ => None,
-    }
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn num_cmp(a: Num, b: Num) -> Option<Ordering> {
-    match (a, b) {
-        (Num::Int(x), Num::Int(y)) => Some(x.cmp(&y)),
-        (Num::Int(x), Num::Float(y)) => (x as f64).partial_cmp(&y),
-        (Num::Float(x), Num::Int(y)) => x.partial_cmp(&(y as f64)),
-        (Num::Float(x), Num::Float(y)) => x.partial_cmp(&y),
-    }
-}
-
-/// Python's `a < b`; `Err` where Python raises `TypeError`.
-fn py_lt(a: &Json, b: &Json) -> Result<bool, ()> {
-    if let (Some(x), Some(y)) = (py_num(a), py_num(b)) {
-        return Ok(num_cmp(x, y) == Some(Ordering::Less));
-    }
-    match (a, b) {
-        (Json::String(x), Json::String(y)) => Ok(x < y),
-        (Json::Array(x), Json::Array(y)) => {
-            for (p, q) in x.iter().zip(y) {
-                if !py_eq(p, q) {
-                    return py_lt(p, q);
-                }
-            }
-            Ok(x.len() < y.len())
-        }
-        _ => Err(()),
-    }
-}
-
-/// Python's `sorted()` of `[name, value]` pairs: by name (code point order), then by value.
-///
-/// # Errors
-/// [`Error::UnorderableAttrs`] where Python's comparison would raise `TypeError` (two
-/// attributes with the same name whose values cannot be ordered, such as two objects).
-pub(crate) fn sort_attrs<'a>(
-    attrs: &'a [(&'a str, Json)],
-) -> Result<Vec<&'a (&'a str, Json)>, Error> {
-    let mut sorted: Vec<&(&str, Json)> = attrs.iter().collect();
-    let mut unorderable = false;
-    sorted.sort_by(|(n1, v1), (n2, v2)| {
-        n1.cmp(n2).then_with(|| {
-            if py_eq(v1, v2) {
-                return Ordering::Equal;
-            }
-            match (py_lt(v1, v2), py_lt(v2, v1)) {
-                (Ok(true), _) => Ordering::Less,
-                (_, Ok(true)) => Ordering::Greater,
-                (Ok(false), Ok(false)) => Ordering::Equal,
-                _ => {
-                    unorderable = true;
-                    Ordering::Equal
-                }
-            }
-        })
-    });
-    if unorderable {
-        return Err(Error::UnorderableAttrs);
-    }
-    Ok(sorted)
-}
 
 #[cfg(test)]
 mod tests {
