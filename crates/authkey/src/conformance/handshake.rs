@@ -10,12 +10,12 @@ use keyauth_vectors::{Case, CaseError, CaseResult, Scheme};
 use super::replay;
 use crate::AuthKey;
 use crate::handshake::dh::{DhGroup, Exponent};
-use crate::handshake::{Entropy, Purpose};
 use crate::handshake::tl::{
     self, ClientDhInnerData, DhGen, DhGenKind, InnerKind, Ping, Pong, PqInnerData, ReqDhParams,
     ReqPq, ResPq, ServerDhInnerData, ServerDhParams, SetClientDhParams,
 };
 use crate::handshake::transport::{Codec, Mode};
+use crate::handshake::{Entropy, Purpose};
 use crate::handshake::{
     HandshakeError, RsaPrivateKey, RsaPublicKey, open_sealed, plain, pq, rsa, seal,
 };
@@ -269,7 +269,9 @@ impl Entropy for Scripted {
 fn inner_kind(fields: &Value, constructor: &str) -> Result<InnerKind, CaseError> {
     Ok(match constructor {
         "p_q_inner_data" => InnerKind::Legacy,
-        "p_q_inner_data_dc" => InnerKind::Dc { dc: int(fields, "dc")? },
+        "p_q_inner_data_dc" => InnerKind::Dc {
+            dc: int(fields, "dc")?,
+        },
         "p_q_inner_data_temp" => InnerKind::Temp {
             expires_in: int(fields, "expires_in")?,
         },
@@ -295,22 +297,27 @@ fn serialize(item: &Value) -> Result<Vec<u8>, CaseError> {
             pq: hex(f, "pq")?,
             server_public_key_fingerprints: arr(f, "server_public_key_fingerprints")?
                 .iter()
-                .map(|x| x.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| bad("fingerprint")))
+                .map(|x| {
+                    x.as_str()
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| bad("fingerprint"))
+                })
                 .collect::<Result<_, _>>()?,
         }
         .to_bytes(),
-        "p_q_inner_data" | "p_q_inner_data_dc" | "p_q_inner_data_temp" | "p_q_inner_data_temp_dc" => {
-            PqInnerData {
-                pq: hex(f, "pq")?,
-                p: hex(f, "p")?,
-                q: hex(f, "q")?,
-                nonce: arr16(f, "nonce")?,
-                server_nonce: arr16(f, "server_nonce")?,
-                new_nonce: arr32(f, "new_nonce")?,
-                kind: inner_kind(f, c)?,
-            }
-            .to_bytes()
+        "p_q_inner_data"
+        | "p_q_inner_data_dc"
+        | "p_q_inner_data_temp"
+        | "p_q_inner_data_temp_dc" => PqInnerData {
+            pq: hex(f, "pq")?,
+            p: hex(f, "p")?,
+            q: hex(f, "q")?,
+            nonce: arr16(f, "nonce")?,
+            server_nonce: arr16(f, "server_nonce")?,
+            new_nonce: arr32(f, "new_nonce")?,
+            kind: inner_kind(f, c)?,
         }
+        .to_bytes(),
         "req_DH_params" => ReqDhParams {
             nonce: arr16(f, "nonce")?,
             server_nonce: arr16(f, "server_nonce")?,
@@ -474,7 +481,9 @@ fn rsa_legacy_encrypt(input: &Value) -> CaseResult {
     let key = private_key(get(input, "key")?)?;
     let mut rng = Scripted::default();
     rng.push(Purpose::RsaPadding, hex(input, "padding")?);
-    let (block, c) = key.public().encrypt_legacy(&hex(input, "data")?, &mut rng)?;
+    let (block, c) = key
+        .public()
+        .encrypt_legacy(&hex(input, "data")?, &mut rng)?;
     // The server's side must read it back.
     let dec = key.decrypt(&c)?;
     if dec.padding != rsa::Padding::LegacySha1 {
@@ -489,10 +498,10 @@ fn rsa_legacy_encrypt(input: &Value) -> CaseResult {
 
 fn rsa_decrypt(input: &Value) -> CaseResult {
     let key = private_key(get(input, "key")?)?;
-    if let Ok(fp) = long(input, "fingerprint") {
-        if fp != key.public().fingerprint() {
-            return Err(HandshakeError::UnknownFingerprint.into());
-        }
+    if let Ok(fp) = long(input, "fingerprint")
+        && fp != key.public().fingerprint()
+    {
+        return Err(HandshakeError::UnknownFingerprint.into());
     }
     let dec = key.decrypt(&hex(input, "encrypted_data")?)?;
     let mut out = Map::new();
@@ -506,14 +515,23 @@ fn rsa_decrypt(input: &Value) -> CaseResult {
             .into(),
         ),
     );
-    out.insert("inner_data".into(), Value::String(hex_encode(&dec.inner.to_bytes())));
+    out.insert(
+        "inner_data".into(),
+        Value::String(hex_encode(&dec.inner.to_bytes())),
+    );
     match &dec.temp_key {
         Some(t) => {
             out.insert("temp_key".into(), Value::String(hex_encode(&t[..])));
-            out.insert("data_with_padding".into(), Value::String(hex_encode(&dec.block)));
+            out.insert(
+                "data_with_padding".into(),
+                Value::String(hex_encode(&dec.block)),
+            );
         }
         None => {
-            out.insert("data_with_hash".into(), Value::String(hex_encode(&dec.block)));
+            out.insert(
+                "data_with_hash".into(),
+                Value::String(hex_encode(&dec.block)),
+            );
         }
     }
     Ok(Value::Object(out))
@@ -525,7 +543,10 @@ fn rsa_pad_encrypt(input: &Value) -> CaseResult {
     rng.push(Purpose::RsaPadding, hex(input, "padding")?);
     for t in arr(input, "temp_keys")? {
         let t = t.as_str().ok_or_else(|| bad("temp_keys"))?;
-        rng.push(Purpose::RsaTempKey, hex_decode(t).map_err(|_| bad("temp_keys"))?);
+        rng.push(
+            Purpose::RsaTempKey,
+            hex_decode(t).map_err(|_| bad("temp_keys"))?,
+        );
     }
     let out = key.encrypt_rsa_pad(&hex(input, "data")?, &mut rng)?;
     Ok(json!({
@@ -637,12 +658,25 @@ fn client_dh_decrypt(input: &Value) -> CaseResult {
 }
 
 /// The values derived from a new key (auth_key_id, aux hash, new_nonce_hash1..3, salt).
-pub(super) fn key_values(key: &AuthKey, new_nonce: &[u8; 32], server_nonce: &[u8; 16]) -> Map<String, Value> {
+pub(super) fn key_values(
+    key: &AuthKey,
+    new_nonce: &[u8; 32],
+    server_nonce: &[u8; 16],
+) -> Map<String, Value> {
     let salt = server_salt(new_nonce, server_nonce);
     let mut m = Map::new();
-    m.insert("auth_key".into(), Value::String(hex_encode(key.expose_secret())));
-    m.insert("auth_key_id".into(), Value::String(hex_encode(&key.key_id_bytes())));
-    m.insert("auth_key_aux_hash".into(), Value::String(hex_encode(&key.aux_hash_bytes())));
+    m.insert(
+        "auth_key".into(),
+        Value::String(hex_encode(key.expose_secret())),
+    );
+    m.insert(
+        "auth_key_id".into(),
+        Value::String(hex_encode(&key.key_id_bytes())),
+    );
+    m.insert(
+        "auth_key_aux_hash".into(),
+        Value::String(hex_encode(&key.aux_hash_bytes())),
+    );
     for n in 1..=3u8 {
         m.insert(
             format!("new_nonce_hash{n}"),
@@ -668,7 +702,11 @@ fn auth_key_from_dh(input: &Value) -> CaseResult {
     let g = crate::handshake::arith::from_be(&[group.g() as u8]).ok_or_else(|| bad("g"))?;
     let g_b = group.shared(&g, &b);
     let key = AuthKey::from_bytes(&group.shared(&g_a, &b));
-    let mut m = key_values(&key, &arr32(input, "new_nonce")?, &arr16(input, "server_nonce")?);
+    let mut m = key_values(
+        &key,
+        &arr32(input, "new_nonce")?,
+        &arr16(input, "server_nonce")?,
+    );
     m.insert(
         "g_b".into(),
         Value::String(hex_encode(crate::handshake::arith::minimal(&g_b[..]))),
@@ -687,12 +725,17 @@ fn transport_frame(input: &Value) -> CaseResult {
     let mode = mode(input)?;
     let client = sender(input)? == plain::Sender::Client;
     let mut codec = Codec::new(mode);
-    let init = if client { mode.init().to_vec() } else { Vec::new() };
+    let init = if client {
+        mode.init().to_vec()
+    } else {
+        Vec::new()
+    };
     let mut stream = init.clone();
     let mut frames = Vec::new();
     let pads = input.get("paddings").and_then(Value::as_array);
     for (i, p) in arr(input, "payloads")?.iter().enumerate() {
-        let p = hex_decode(p.as_str().ok_or_else(|| bad("payload"))?).map_err(|_| bad("payload"))?;
+        let p =
+            hex_decode(p.as_str().ok_or_else(|| bad("payload"))?).map_err(|_| bad("payload"))?;
         let pad = match pads.and_then(|a| a.get(i)).and_then(Value::as_str) {
             Some(h) => hex_decode(h).map_err(|_| bad("padding"))?,
             None => Vec::new(),

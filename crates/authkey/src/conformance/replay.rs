@@ -17,18 +17,18 @@ use keyauth_core::encoding::{hex_decode, hex_encode};
 use serde_json::{Map, Value, json};
 
 use super::handshake::{
-    Scripted, arr, arr16, arr256, arr32, bad, get, hex, key_values, long, private_key,
-    public_key, string,
+    Scripted, arr, arr16, arr32, arr256, bad, get, hex, key_values, long, private_key, public_key,
+    string,
 };
-use keyauth_vectors::{CaseError, CaseResult};
-use crate::handshake::{Entropy, Purpose};
 use crate::handshake::rsa::Padding;
 use crate::handshake::tl::{self, InnerKind, PqInnerData, ReqDhParams, ResPq};
 use crate::handshake::{
     ClientConfig, ClientHandshake, ClientStep, CreatedKey, DhGroup, HandshakeError, KeyOutcome,
     ServerConfig, ServerHandshake, ServerKey, ServerStep, plain, pq,
 };
+use crate::handshake::{Entropy, Purpose};
 use crate::tmp_aes_key_iv;
+use keyauth_vectors::{CaseError, CaseResult};
 
 fn tl_name(body: &[u8]) -> &'static str {
     match tl::Reader::new(body).u32().unwrap_or(0) {
@@ -82,7 +82,10 @@ fn client_entropy(c: &Value, first: Option<&[u8]>) -> Result<Scripted, CaseError
     if let Some(keys) = c.get("rsa_pad_temp_keys").and_then(Value::as_array) {
         for k in keys {
             let k = k.as_str().ok_or_else(|| bad("rsa_pad_temp_keys"))?;
-            r.push(Purpose::RsaTempKey, hex_decode(k).map_err(|_| bad("temp key"))?);
+            r.push(
+                Purpose::RsaTempKey,
+                hex_decode(k).map_err(|_| bad("temp key"))?,
+            );
         }
     }
     r.push(Purpose::ClientExponent, arr256(c, "b")?.to_vec());
@@ -91,7 +94,9 @@ fn client_entropy(c: &Value, first: Option<&[u8]>) -> Result<Scripted, CaseError
 }
 
 fn client_now(c: &Value) -> i64 {
-    c.get("unix_time").and_then(Value::as_f64).map_or(0, |t| t.floor() as i64)
+    c.get("unix_time")
+        .and_then(Value::as_f64)
+        .map_or(0, |t| t.floor() as i64)
 }
 
 /// Which padding and inner constructor a recorded client used.
@@ -166,7 +171,12 @@ impl ServerKey for Published {
     fn fingerprint(&self) -> i64 {
         self.fingerprint
     }
-    fn encrypt(&self, _: &[u8], _: Padding, _: &mut dyn Entropy) -> Result<Vec<u8>, HandshakeError> {
+    fn encrypt(
+        &self,
+        _: &[u8],
+        _: Padding,
+        _: &mut dyn Entropy,
+    ) -> Result<Vec<u8>, HandshakeError> {
         Ok(self.ciphertext.clone())
     }
 }
@@ -190,26 +200,38 @@ pub(super) fn transcript(input: &Value, expect: &Value) -> CaseResult {
     let group = DhGroup::trusted(&hex(s_in, "dh_prime")?, super::handshake::int(s_in, "g")?)?;
     let server_cfg = Arc::new(ServerConfig::new(vec![key]).group(group));
     let (padding, kind) = client_flavour(input)?;
-    let recording = Arc::new(Recording { key: public, data: Mutex::new(None) });
+    let recording = Arc::new(Recording {
+        key: public,
+        data: Mutex::new(None),
+    });
     let client_cfg = Arc::new(
         ClientConfig::new(vec![recording.clone() as Arc<dyn ServerKey>])
             .padding(padding)
             .inner(kind),
     );
     let expected = arr(expect, "messages")?;
-    let first = recorded(expected, "client").first().map(|m| packet_of(m)).transpose()?;
+    let first = recorded(expected, "client")
+        .first()
+        .map(|m| packet_of(m))
+        .transpose()?;
     let mut crng = client_entropy(c_in, first.as_deref())?;
     let mut srng = Scripted::default();
     srng.push(Purpose::ServerNonce, hex(s_in, "server_nonce")?);
     srng.push(Purpose::ServerExponent, arr256(s_in, "a")?.to_vec());
     srng.push(Purpose::AnswerPadding, hex(s_in, "answer_padding")?);
     let dec = |f: &str| -> Result<u64, CaseError> {
-        string(s_in, f)?.parse().map_err(|_| bad(format!("{f} is not decimal")))
+        string(s_in, f)?
+            .parse()
+            .map_err(|_| bad(format!("{f} is not decimal")))
     };
     srng.set_pq(dec("p")?, dec("q")?);
     let server_ids: Vec<i64> = arr(s_in, "msg_ids")?
         .iter()
-        .map(|v| v.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| bad("msg_ids")))
+        .map(|v| {
+            v.as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("msg_ids"))
+        })
         .collect::<Result<_, _>>()?;
     let client_ids: Vec<i64> = recorded(expected, "client")
         .iter()
@@ -225,7 +247,9 @@ pub(super) fn transcript(input: &Value, expect: &Value) -> CaseResult {
     let mut body = client.start(&mut crng)?;
     let mut turn = 0usize;
     let created = loop {
-        let cid = *client_ids.get(turn).ok_or_else(|| bad("more client messages than recorded"))?;
+        let cid = *client_ids
+            .get(turn)
+            .ok_or_else(|| bad("more client messages than recorded"))?;
         let packet = plain::wrap(cid, &body);
         messages.push(message("client", cid, &packet));
         let (_, b) = plain::parse(&packet, plain::Sender::Client)?;
@@ -236,7 +260,9 @@ pub(super) fn transcript(input: &Value, expect: &Value) -> CaseResult {
                 server.key_stored(KeyOutcome::Stored)?
             }
         };
-        let sid = *server_ids.get(turn).ok_or_else(|| bad("more server messages than recorded"))?;
+        let sid = *server_ids
+            .get(turn)
+            .ok_or_else(|| bad("more server messages than recorded"))?;
         let spacket = plain::wrap(sid, &reply);
         messages.push(message("server", sid, &spacket));
         let (_, b) = plain::parse(&spacket, plain::Sender::Server)?;
@@ -270,13 +296,22 @@ pub(super) fn transcript_replay(input: &Value, expect: &Value) -> CaseResult {
     let server_msgs: Vec<Vec<u8>> = if bodies_only {
         arr(input, "server_bodies")?
             .iter()
-            .map(|b| b.as_str().and_then(|s| hex_decode(s).ok()).ok_or_else(|| bad("server_bodies")))
+            .map(|b| {
+                b.as_str()
+                    .and_then(|s| hex_decode(s).ok())
+                    .ok_or_else(|| bad("server_bodies"))
+            })
             .collect::<Result<_, _>>()?
     } else {
-        arr(input, "server_messages")?.iter().map(packet_of).collect::<Result<_, _>>()?
+        arr(input, "server_messages")?
+            .iter()
+            .map(packet_of)
+            .collect::<Result<_, _>>()?
     };
     let server_body = |i: usize| -> Result<Vec<u8>, CaseError> {
-        let m = server_msgs.get(i).ok_or_else(|| bad("client wants more server messages"))?;
+        let m = server_msgs
+            .get(i)
+            .ok_or_else(|| bad("client wants more server messages"))?;
         if bodies_only {
             Ok(m.clone())
         } else {
@@ -287,7 +322,10 @@ pub(super) fn transcript_replay(input: &Value, expect: &Value) -> CaseResult {
     let (padding, kind) = client_flavour(input)?;
     let recording: Arc<Recording<Box<dyn ServerKey>>>;
     if let Some(k) = input.get("rsa_key") {
-        recording = Arc::new(Recording { key: Box::new(public_key(k)?), data: Mutex::new(None) });
+        recording = Arc::new(Recording {
+            key: Box::new(public_key(k)?),
+            data: Mutex::new(None),
+        });
     } else {
         // The published req_DH_params carries the ciphertext (see the module docs).
         let req = recorded(arr(expect, "messages")?, "client")
@@ -325,7 +363,10 @@ pub(super) fn transcript_replay(input: &Value, expect: &Value) -> CaseResult {
     let first = if bodies_only {
         None
     } else {
-        recorded(arr(expect, "messages")?, "client").first().map(|m| packet_of(m)).transpose()?
+        recorded(arr(expect, "messages")?, "client")
+            .first()
+            .map(|m| packet_of(m))
+            .transpose()?
     };
     let mut rng = client_entropy(c_in, first.as_deref())?;
     let now = client_now(c_in);
@@ -337,7 +378,9 @@ pub(super) fn transcript_replay(input: &Value, expect: &Value) -> CaseResult {
     let created = loop {
         bodies.push(Value::String(hex_encode(&body)));
         if !bodies_only {
-            let cid = *client_ids.get(turn).ok_or_else(|| bad("more client messages than recorded"))?;
+            let cid = *client_ids
+                .get(turn)
+                .ok_or_else(|| bad("more client messages than recorded"))?;
             messages.push(message("client", cid, &plain::wrap(cid, &body)));
             let sp = &server_msgs[turn];
             let sid = plain::parse(sp, plain::Sender::Server)?.0;
@@ -349,12 +392,16 @@ pub(super) fn transcript_replay(input: &Value, expect: &Value) -> CaseResult {
         }
         turn += 1;
     };
-    let inner = recording.data.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let inner = recording
+        .data
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
     let inner = inner.ok_or_else(|| bad("no inner data encrypted"))?;
-    if let Some(published) = c_in.get("inner_data").and_then(Value::as_str) {
-        if hex_encode(&inner) != published {
-            return Err(bad("inner data differs from the published one"));
-        }
+    if let Some(published) = c_in.get("inner_data").and_then(Value::as_str)
+        && hex_encode(&inner) != published
+    {
+        return Err(bad("inner data differs from the published one"));
     }
     let new_nonce = arr32(c_in, "new_nonce")?;
     let mut out = created_values(&created, &new_nonce, &res_pq.server_nonce);
@@ -388,10 +435,14 @@ pub(super) fn client_attack(input: &Value, expect: &Value) -> CaseResult {
     let mut client = ClientHandshake::new(cfg);
     let mut body = client.start(&mut rng)?;
     for (turn, sm) in server_msgs.iter().enumerate() {
-        let cm = client_msgs.get(turn).ok_or_else(|| bad("fewer client messages"))?;
+        let cm = client_msgs
+            .get(turn)
+            .ok_or_else(|| bad("fewer client messages"))?;
         let cid = long(cm, "msg_id")?;
         if plain::wrap(cid, &body) != packet_of(cm)? {
-            return Err(bad(format!("client packet {turn} differs from the recording")));
+            return Err(bad(format!(
+                "client packet {turn} differs from the recording"
+            )));
         }
         let sp = packet_of(sm)?;
         let (_, sb) = plain::parse(&sp, plain::Sender::Server)?;
@@ -416,7 +467,9 @@ pub(super) fn server_attack(input: &Value) -> CaseResult {
         .copied()
         .ok_or_else(|| bad("no server message in the prefix"))?;
     let res_pq_packet = packet_of(first_server)?;
-    let res_pq_body = plain::parse(&res_pq_packet, plain::Sender::Server)?.1.to_vec();
+    let res_pq_body = plain::parse(&res_pq_packet, plain::Sender::Server)?
+        .1
+        .to_vec();
     let (res_pq, _) = ResPq::parse(&res_pq_body)?;
     let (p, q) = pq::factorize(&res_pq.pq)?;
     let mut rng = Scripted::default();

@@ -96,7 +96,10 @@ impl ClientConfig {
     }
 
     fn group(&self, dh_prime: &[u8], g: i32) -> Result<DhGroup, HandshakeError> {
-        let mut cache = self.groups.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = self
+            .groups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let padded = super::arith::from_be(dh_prime).map(|x| super::arith::to_be(&x));
         if let Some(found) = cache
             .iter()
@@ -137,6 +140,10 @@ pub enum ClientStep {
     Done(CreatedKey),
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one state per handshake, moved not copied"
+)]
 enum State {
     Start,
     PqSent {
@@ -175,7 +182,9 @@ impl core::fmt::Debug for ClientHandshake {
             State::GenSent { .. } => "gen_sent",
             State::Finished => "finished",
         };
-        f.debug_struct("ClientHandshake").field("state", &state).finish_non_exhaustive()
+        f.debug_struct("ClientHandshake")
+            .field("state", &state)
+            .finish_non_exhaustive()
     }
 }
 
@@ -285,7 +294,13 @@ impl ClientHandshake {
                         }
                         let retry_id = i64::from_le_bytes(key.aux_hash_bytes());
                         let (body, key) = client_dh(
-                            &nonce, &server_nonce, &new_nonce, &group, &g_a, retry_id, rng,
+                            &nonce,
+                            &server_nonce,
+                            &new_nonce,
+                            &group,
+                            &g_a,
+                            retry_id,
+                            rng,
                         )?;
                         Ok((
                             State::GenSent {
@@ -321,7 +336,10 @@ impl ClientHandshake {
             .config
             .keys
             .iter()
-            .find(|k| res.server_public_key_fingerprints.contains(&k.fingerprint()))
+            .find(|k| {
+                res.server_public_key_fingerprints
+                    .contains(&k.fingerprint())
+            })
             .ok_or(HandshakeError::NoKnownFingerprint)?;
         let (p, q) = pq::factorize(&res.pq)?;
         let mut new_nonce = Zeroizing::new([0u8; 32]);

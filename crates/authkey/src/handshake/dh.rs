@@ -82,7 +82,11 @@ impl DhGroup {
             return Err(HandshakeError::DhGNotQuadraticResidue);
         }
         let params = arith::params(&p).ok_or(HandshakeError::DhPrimeNotPrime)?;
-        Ok(Self { prime: p, params, g })
+        Ok(Self {
+            prime: p,
+            params,
+            g,
+        })
     }
 
     /// A group the caller vouches for (the server's own configuration): only size, oddness
@@ -102,7 +106,11 @@ impl DhGroup {
             return Err(HandshakeError::DhGNotQuadraticResidue);
         }
         let params = arith::params(&p).ok_or(HandshakeError::DhPrimeNotPrime)?;
-        Ok(Self { prime: p, params, g })
+        Ok(Self {
+            prime: p,
+            params,
+            g,
+        })
     }
 
     /// Telegram's group with g = 3.
@@ -162,7 +170,9 @@ impl DhGroup {
             let exp = Exponent(U2048::from_be_bytes(*x));
             let gx = arith::to_be(&arith::pow_secret(&g, &exp.0, &self.params));
             let (oor, uns) = match purpose {
-                Purpose::ServerExponent => (HandshakeError::DhGAOutOfRange, HandshakeError::DhGAUnsafe),
+                Purpose::ServerExponent => {
+                    (HandshakeError::DhGAOutOfRange, HandshakeError::DhGAUnsafe)
+                }
                 _ => (HandshakeError::DhGBOutOfRange, HandshakeError::DhGBUnsafe),
             };
             if self.check_value(&gx, oor, uns).is_ok() {

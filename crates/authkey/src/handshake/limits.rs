@@ -57,7 +57,10 @@ impl<P: Eq + Hash + Clone> HandshakeLimiter<P> {
     /// Handshakes in progress.
     #[must_use]
     pub fn active(&self) -> usize {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner).active
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .active
     }
 
     /// Takes a slot for a handshake from `peer` at time `now` (seconds).
@@ -99,13 +102,22 @@ mod tests {
         let l = HandshakeLimiter::new(3, 2, 1.0);
         let a1 = l.try_acquire(&"a", 0.0).unwrap();
         let _a2 = l.try_acquire(&"a", 0.0).unwrap();
-        assert_eq!(l.try_acquire(&"a", 0.0).unwrap_err(), HandshakeError::RateLimited);
+        assert_eq!(
+            l.try_acquire(&"a", 0.0).unwrap_err(),
+            HandshakeError::RateLimited
+        );
         let _b = l.try_acquire(&"b", 0.0).unwrap();
-        assert_eq!(l.try_acquire(&"c", 0.0).unwrap_err(), HandshakeError::TooManyHandshakes);
+        assert_eq!(
+            l.try_acquire(&"c", 0.0).unwrap_err(),
+            HandshakeError::TooManyHandshakes
+        );
         drop(a1);
         assert_eq!(l.active(), 2);
         // One second later "a" has one token again.
         let _a3 = l.try_acquire(&"a", 1.0).unwrap();
-        assert_eq!(l.try_acquire(&"a", 1.0).unwrap_err(), HandshakeError::TooManyHandshakes);
+        assert_eq!(
+            l.try_acquire(&"a", 1.0).unwrap_err(),
+            HandshakeError::TooManyHandshakes
+        );
     }
 }

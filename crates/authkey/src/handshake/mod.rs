@@ -70,7 +70,7 @@ pub fn open_sealed<T>(
     parse: impl Fn(&[u8]) -> Result<(T, usize), HandshakeError>,
     hash_error: HandshakeError,
 ) -> Result<(T, Vec<u8>), HandshakeError> {
-    if encrypted.is_empty() || encrypted.len() % 16 != 0 || encrypted.len() < 32 {
+    if encrypted.is_empty() || !encrypted.len().is_multiple_of(16) || encrypted.len() < 32 {
         return Err(HandshakeError::EncryptedAnswerBadLength);
     }
     let mut buf = Zeroizing::new(encrypted.to_vec());

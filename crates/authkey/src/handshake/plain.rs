@@ -91,16 +91,31 @@ mod tests {
     #[test]
     fn round_trip_and_checks() {
         let p = wrap(1 << 32, &[1, 2, 3, 4]);
-        assert_eq!(parse(&p, Sender::Client).unwrap(), (1 << 32, &[1u8, 2, 3, 4][..]));
-        assert_eq!(parse(&p[..19], Sender::Client), Err(HandshakeError::PlainTruncated));
-        assert_eq!(parse(&p[..23], Sender::Client), Err(HandshakeError::PlainLengthMismatch));
+        assert_eq!(
+            parse(&p, Sender::Client).unwrap(),
+            (1 << 32, &[1u8, 2, 3, 4][..])
+        );
+        assert_eq!(
+            parse(&p[..19], Sender::Client),
+            Err(HandshakeError::PlainTruncated)
+        );
+        assert_eq!(
+            parse(&p[..23], Sender::Client),
+            Err(HandshakeError::PlainLengthMismatch)
+        );
         let mut q = p.clone();
         q[0] = 1;
         assert_eq!(parse(&q, Sender::Client), Err(HandshakeError::NotPlain));
         let odd = wrap(5, &[0; 4]);
-        assert_eq!(parse(&odd, Sender::Client), Err(HandshakeError::PlainBadMsgId));
+        assert_eq!(
+            parse(&odd, Sender::Client),
+            Err(HandshakeError::PlainBadMsgId)
+        );
         assert!(parse(&odd, Sender::Server).is_ok());
-        assert_eq!(parse(&wrap(0, &[]), Sender::Server), Err(HandshakeError::PlainBadMsgId));
+        assert_eq!(
+            parse(&wrap(0, &[]), Sender::Server),
+            Err(HandshakeError::PlainBadMsgId)
+        );
     }
 
     #[test]

@@ -21,7 +21,11 @@ fn mul_mod(a: u128, b: u128, m: u128) -> u128 {
 
 fn add_mod(a: u128, b: u128, m: u128) -> u128 {
     let (s, overflow) = a.overflowing_add(b);
-    if overflow || s >= m { s.wrapping_sub(m) } else { s }
+    if overflow || s >= m {
+        s.wrapping_sub(m)
+    } else {
+        s
+    }
 }
 
 fn pow_mod(mut b: u128, mut e: u128, m: u128) -> u128 {
@@ -55,7 +59,7 @@ pub fn is_prime_u128(n: u128) -> bool {
         return false;
     }
     for p in BASES {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }
@@ -136,7 +140,9 @@ pub fn factorize(pq: &[u8]) -> Result<(u128, u128), HandshakeError> {
     if digits.len() > 16 {
         return Err(HandshakeError::PqUnfactorable);
     }
-    let n = digits.iter().fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
+    let n = digits
+        .iter()
+        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
     if n < 6 || is_prime_u128(n) {
         return Err(HandshakeError::PqUnfactorable);
     }
@@ -174,7 +180,10 @@ mod tests {
         );
         // 65-bit: 4567358479 * 7107501041.
         let n: u128 = 4_567_358_479 * 7_107_501_041;
-        assert_eq!(factorize(&n.to_be_bytes()).unwrap(), (4_567_358_479, 7_107_501_041));
+        assert_eq!(
+            factorize(&n.to_be_bytes()).unwrap(),
+            (4_567_358_479, 7_107_501_041)
+        );
         assert_eq!(factorize(&[0, 0, 0, 14]).unwrap(), (2, 7));
     }
 

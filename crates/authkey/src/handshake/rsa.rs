@@ -47,7 +47,10 @@ pub struct RsaPublicKey {
 impl fmt::Debug for RsaPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RsaPublicKey")
-            .field("fingerprint", &format_args!("{:016x}", self.fingerprint_wire_u64()))
+            .field(
+                "fingerprint",
+                &format_args!("{:016x}", self.fingerprint_wire_u64()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -364,11 +367,9 @@ impl RsaPrivateKey {
                 let get = |b: &[u8]| u1024(b).ok_or(HandshakeError::RsaKeyInvalid);
                 let (p, q) = (get(p)?, get(q)?);
                 #[allow(deprecated, reason = "crypto-bigint 0.5's non-panicking constructor")]
-                let params_p: Option<Params1024> =
-                    Option::from(DynResidueParams::new_checked(&p));
+                let params_p: Option<Params1024> = Option::from(DynResidueParams::new_checked(&p));
                 #[allow(deprecated, reason = "crypto-bigint 0.5's non-panicking constructor")]
-                let params_q: Option<Params1024> =
-                    Option::from(DynResidueParams::new_checked(&q));
+                let params_q: Option<Params1024> = Option::from(DynResidueParams::new_checked(&q));
                 match (params_p, params_q) {
                     (Some(params_p), Some(params_q)) => Some(Crt {
                         p,

@@ -249,12 +249,11 @@ impl ServerHandshake {
         rng: &mut dyn Entropy,
         now: i64,
     ) -> Result<ServerStep, HandshakeError> {
-        if matches!(self.state, State::PqSent { .. } | State::DhSent { .. }) {
-            if let Some((req, reply)) = &self.last {
-                if req.as_slice() == body {
-                    return Ok(ServerStep::Reply(reply.clone()));
-                }
-            }
+        if matches!(self.state, State::PqSent { .. } | State::DhSent { .. })
+            && let Some((req, reply)) = &self.last
+            && req.as_slice() == body
+        {
+            return Ok(ServerStep::Reply(reply.clone()));
         }
         let state = core::mem::replace(&mut self.state, State::Failed);
         let (next, step) = self.step(state, body, rng, now)?;
@@ -328,7 +327,9 @@ impl ServerHandshake {
     ) -> Result<(State, ServerStep), HandshakeError> {
         let constructor = tl::Reader::new(body).u32()?;
         match (state, constructor) {
-            (State::Init | State::Done, tl::REQ_PQ | tl::REQ_PQ_MULTI) => self.on_req_pq(body, rng, now),
+            (State::Init | State::Done, tl::REQ_PQ | tl::REQ_PQ_MULTI) => {
+                self.on_req_pq(body, rng, now)
+            }
             (State::PqSent { s, pq, p, q }, tl::REQ_DH_PARAMS) => {
                 self.on_req_dh(s, &pq, &p, &q, body, rng, now)
             }

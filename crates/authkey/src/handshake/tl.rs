@@ -71,7 +71,10 @@ impl<'a> Reader<'a> {
     /// [`HandshakeError::TlTruncated`] when fewer remain.
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], HandshakeError> {
         let end = self.pos.checked_add(n).ok_or(HandshakeError::TlTruncated)?;
-        let s = self.buf.get(self.pos..end).ok_or(HandshakeError::TlTruncated)?;
+        let s = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(HandshakeError::TlTruncated)?;
         self.pos = end;
         Ok(s)
     }
@@ -130,7 +133,10 @@ impl<'a> Reader<'a> {
         let first = self.take(1)?[0];
         let (len, header) = if first == 0xfe {
             let l = self.take(3)?;
-            (usize::from(l[0]) | usize::from(l[1]) << 8 | usize::from(l[2]) << 16, 4)
+            (
+                usize::from(l[0]) | usize::from(l[1]) << 8 | usize::from(l[2]) << 16,
+                4,
+            )
         } else {
             (usize::from(first), 1)
         };
@@ -379,7 +385,9 @@ impl PqInnerData {
         };
         let mut w = Writer::new(id);
         w.bytes(&self.pq).bytes(&self.p).bytes(&self.q);
-        w.raw(&self.nonce).raw(&self.server_nonce).raw(&self.new_nonce);
+        w.raw(&self.nonce)
+            .raw(&self.server_nonce)
+            .raw(&self.new_nonce);
         match self.kind {
             InnerKind::Legacy => {}
             InnerKind::Dc { dc } => {
@@ -461,7 +469,9 @@ impl ReqDhParams {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(REQ_DH_PARAMS);
         w.raw(&self.nonce).raw(&self.server_nonce);
-        w.bytes(&self.p).bytes(&self.q).i64(self.public_key_fingerprint);
+        w.bytes(&self.p)
+            .bytes(&self.q)
+            .i64(self.public_key_fingerprint);
         w.bytes(&self.encrypted_data);
         w.finish()
     }
@@ -569,7 +579,9 @@ impl ServerDhInnerData {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(SERVER_DH_INNER_DATA);
         w.raw(&self.nonce).raw(&self.server_nonce).i32(self.g);
-        w.bytes(&self.dh_prime).bytes(&self.g_a).i32(self.server_time);
+        w.bytes(&self.dh_prime)
+            .bytes(&self.g_a)
+            .i32(self.server_time);
         w.finish()
     }
     /// Reads one from the start of `buf`.
@@ -607,7 +619,9 @@ impl SetClientDhParams {
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(SET_CLIENT_DH_PARAMS);
-        w.raw(&self.nonce).raw(&self.server_nonce).bytes(&self.encrypted_data);
+        w.raw(&self.nonce)
+            .raw(&self.server_nonce)
+            .bytes(&self.encrypted_data);
         w.finish()
     }
     /// Reads one from the start of `buf`.
@@ -643,7 +657,9 @@ impl ClientDhInnerData {
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(CLIENT_DH_INNER_DATA);
-        w.raw(&self.nonce).raw(&self.server_nonce).i64(self.retry_id);
+        w.raw(&self.nonce)
+            .raw(&self.server_nonce)
+            .i64(self.retry_id);
         w.bytes(&self.g_b);
         w.finish()
     }
@@ -668,7 +684,10 @@ impl ClientDhInnerData {
 
 /// Which `Set_client_DH_params_answer`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(clippy::exhaustive_enums, reason = "the TL type has three constructors")]
+#[allow(
+    clippy::exhaustive_enums,
+    reason = "the TL type has three constructors"
+)]
 pub enum DhGenKind {
     /// `dh_gen_ok` (hash number 1).
     Ok,
@@ -711,7 +730,9 @@ impl DhGen {
             DhGenKind::Fail => DH_GEN_FAIL,
         };
         let mut w = Writer::new(id);
-        w.raw(&self.nonce).raw(&self.server_nonce).raw(&self.new_nonce_hash);
+        w.raw(&self.nonce)
+            .raw(&self.server_nonce)
+            .raw(&self.new_nonce_hash);
         w.finish()
     }
     /// Reads one from the start of `buf`.
@@ -812,7 +833,9 @@ impl BadServerSalt {
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(BAD_SERVER_SALT);
-        w.i64(self.bad_msg_id).i32(self.bad_msg_seqno).i32(self.error_code);
+        w.i64(self.bad_msg_id)
+            .i32(self.bad_msg_seqno)
+            .i32(self.error_code);
         w.i64(self.new_server_salt);
         w.finish()
     }
@@ -841,7 +864,16 @@ mod tests {
 
     #[test]
     fn string_lengths_follow_the_spec() {
-        for (len, total) in [(0, 4), (1, 4), (3, 4), (4, 8), (253, 256), (254, 260), (256, 260), (592, 596)] {
+        for (len, total) in [
+            (0, 4),
+            (1, 4),
+            (3, 4),
+            (4, 8),
+            (253, 256),
+            (254, 260),
+            (256, 260),
+            (592, 596),
+        ] {
             let mut w = Writer::default();
             w.bytes(&vec![7u8; len]);
             let b = w.finish();

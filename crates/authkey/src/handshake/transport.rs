@@ -149,7 +149,7 @@ impl Codec {
         let mut out = Vec::with_capacity(payload.len() + 16);
         match self.mode {
             Mode::Abridged => {
-                if payload.len() % 4 != 0 {
+                if !payload.len().is_multiple_of(4) {
                     return Err(HandshakeError::TransportMalformed);
                 }
                 let words = payload.len() / 4;
@@ -202,7 +202,8 @@ impl Codec {
                     if buf.len() < 4 {
                         return Ok(None);
                     }
-                    let w = usize::from(buf[1]) | usize::from(buf[2]) << 8 | usize::from(buf[3]) << 16;
+                    let w =
+                        usize::from(buf[1]) | usize::from(buf[2]) << 8 | usize::from(buf[3]) << 16;
                     (4, w * 4)
                 }
             }
@@ -221,7 +222,11 @@ impl Codec {
         if self.mode == Mode::Full && len < 12 {
             return Err(HandshakeError::TransportMalformed);
         }
-        let total = if self.mode == Mode::Full { len } else { header + len };
+        let total = if self.mode == Mode::Full {
+            len
+        } else {
+            header + len
+        };
         if buf.len() < total {
             return Ok(None);
         }
@@ -260,7 +265,12 @@ mod tests {
 
     #[test]
     fn every_mode_round_trips_byte_by_byte() {
-        for mode in [Mode::Abridged, Mode::Intermediate, Mode::PaddedIntermediate, Mode::Full] {
+        for mode in [
+            Mode::Abridged,
+            Mode::Intermediate,
+            Mode::PaddedIntermediate,
+            Mode::Full,
+        ] {
             let mut tx = Codec::new(mode);
             let mut rx = Codec::new(mode);
             let payloads = [vec![1u8; 8], vec![2u8; 0x7f * 4], vec![3u8; 4000]];
@@ -291,14 +301,23 @@ mod tests {
         bad[10] ^= 1;
         assert_eq!(rx.decode(&mut bad), Err(HandshakeError::TransportBadCrc));
         let mut rx = Codec::new(Mode::Full);
-        assert_eq!(rx.decode(&mut f1.clone()), Err(HandshakeError::TransportBadSeq));
+        assert_eq!(
+            rx.decode(&mut f1.clone()),
+            Err(HandshakeError::TransportBadSeq)
+        );
         let mut rx = Codec::new(Mode::Intermediate).max_payload(16);
         let mut big = (100u32).to_le_bytes().to_vec();
         assert_eq!(rx.decode(&mut big), Err(HandshakeError::TransportOversized));
-        assert_eq!(Codec::new(Mode::Abridged).encode(&[1, 2, 3], &[]), Err(HandshakeError::TransportMalformed));
+        assert_eq!(
+            Codec::new(Mode::Abridged).encode(&[1, 2, 3], &[]),
+            Err(HandshakeError::TransportMalformed)
+        );
         assert_eq!(transport_error(&(-404i32).to_le_bytes()), Some(-404));
         assert_eq!(detect(&[0xef]), Some(Detected::Plain(Mode::Abridged)));
         assert_eq!(detect(&f0[..8]), Some(Detected::Plain(Mode::Full)));
-        assert_eq!(detect(&[1, 2, 3, 4, 5, 6, 7, 8]), Some(Detected::Obfuscated2));
+        assert_eq!(
+            detect(&[1, 2, 3, 4, 5, 6, 7, 8]),
+            Some(Detected::Obfuscated2)
+        );
     }
 }

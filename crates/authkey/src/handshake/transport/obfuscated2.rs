@@ -55,7 +55,9 @@ impl Obfuscation {
     /// [`HandshakeError::TransportMalformed`] for a random header that is not allowed or the
     /// full mode (which obfuscated2 cannot carry).
     pub fn client(random: &[u8; 64], mode: Mode) -> Result<([u8; 64], Self), HandshakeError> {
-        let tag = mode.obfuscated_tag().ok_or(HandshakeError::TransportMalformed)?;
+        let tag = mode
+            .obfuscated_tag()
+            .ok_or(HandshakeError::TransportMalformed)?;
         if !header_ok(random) {
             return Err(HandshakeError::TransportMalformed);
         }
