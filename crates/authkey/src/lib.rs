@@ -10,6 +10,8 @@ mod key;
 pub mod manager;
 pub mod mtproto;
 pub mod mtpylon;
+#[cfg(feature = "net")]
+pub mod net;
 #[cfg(feature = "redis")]
 mod redis_manager;
 
