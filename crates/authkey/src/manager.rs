@@ -181,7 +181,10 @@ impl MemoryAuthKeyManager {
             .get(&id)
             .is_some_and(|t| *t <= std::time::Instant::now());
         if due {
-            self.expiry.write().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            self.expiry
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
             let mut shard = self.shard(id).write().unwrap_or_else(|e| e.into_inner());
             shard.remove(&id);
         }
@@ -196,7 +199,10 @@ impl MemoryAuthKeyManager {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key.id(), at);
-        let mut shard = self.shard(key.id()).write().unwrap_or_else(|e| e.into_inner());
+        let mut shard = self
+            .shard(key.id())
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         shard.insert(key.id(), key);
     }
 

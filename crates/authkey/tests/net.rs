@@ -76,12 +76,18 @@ async fn every_transport_creates_and_proves_a_key() {
         "obfuscated_padded_intermediate",
     ] {
         let t = Transport::from_name(name).unwrap();
-        let mut s = create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T).await.unwrap();
+        let mut s = create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T)
+            .await
+            .unwrap();
         let id = s.created.auth_key.id();
         assert_eq!(store.get(id).unwrap(), s.created.auth_key, "{name}");
         // Salt 0 first (as Telethon): the server answers bad_server_salt, then pong.
-        ping(&mut s.conn, &s.created.auth_key, 0, s.created.time_offset).await.unwrap();
-        ping(&mut s.conn, &s.created.auth_key, s.created.server_salt, 0).await.unwrap();
+        ping(&mut s.conn, &s.created.auth_key, 0, s.created.time_offset)
+            .await
+            .unwrap();
+        ping(&mut s.conn, &s.created.auth_key, s.created.server_salt, 0)
+            .await
+            .unwrap();
     }
     assert_eq!(store.len(), 7);
     stop.send(()).unwrap();
@@ -91,7 +97,10 @@ async fn every_transport_creates_and_proves_a_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_handshakes_and_temporary_keys() {
     let store = Arc::new(MemoryAuthKeyManager::new());
-    let options = ServerOptions { peer_burst: 16, ..ServerOptions::default() };
+    let options = ServerOptions {
+        peer_burst: 16,
+        ..ServerOptions::default()
+    };
     let (addr, stop, _task) = start(store.clone(), options).await;
     let mut tasks = Vec::new();
     for i in 0..8 {
@@ -100,7 +109,10 @@ async fn concurrent_handshakes_and_temporary_keys() {
             let inner = if i % 2 == 0 {
                 InnerKind::Dc { dc: 2 }
             } else {
-                InnerKind::TempDc { dc: 2, expires_in: 1 }
+                InnerKind::TempDc {
+                    dc: 2,
+                    expires_in: 1,
+                }
             };
             let t = Transport::from_name("intermediate").unwrap();
             let s = create_key(&addr, t, client(inner), T).await.unwrap();
@@ -114,7 +126,11 @@ async fn concurrent_handshakes_and_temporary_keys() {
     assert_eq!(store.len(), 8);
     tokio::time::sleep(Duration::from_millis(1200)).await;
     for (id, temp) in ids {
-        assert_eq!(store.contains(id), temp.is_none(), "temporary keys expire, others stay");
+        assert_eq!(
+            store.contains(id),
+            temp.is_none(),
+            "temporary keys expire, others stay"
+        );
     }
     stop.send(()).unwrap();
 }
@@ -122,23 +138,39 @@ async fn concurrent_handshakes_and_temporary_keys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limits_and_refusals_are_transport_errors() {
     let store = Arc::new(MemoryAuthKeyManager::new());
-    let options = ServerOptions { peer_burst: 1, peer_per_second: 0.001, ..ServerOptions::default() };
+    let options = ServerOptions {
+        peer_burst: 1,
+        peer_per_second: 0.001,
+        ..ServerOptions::default()
+    };
     let (addr, stop, _task) = start(store.clone(), options).await;
     let t = Transport::from_name("abridged").unwrap();
-    create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T).await.unwrap();
-    let err = create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T).await.unwrap_err();
+    create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T)
+        .await
+        .unwrap();
+    let err = create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T)
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, ConnError::Handshake(HandshakeError::TransportError { code: -429 })),
+        matches!(
+            err,
+            ConnError::Handshake(HandshakeError::TransportError { code: -429 })
+        ),
         "{err:?}"
     );
     stop.send(()).unwrap();
     // An unknown key: -404.
     let (addr, stop, _task) = start(store.clone(), ServerOptions::default()).await;
-    let mut s = create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T).await.unwrap();
+    let mut s = create_key(&addr, t, client(InnerKind::Dc { dc: 2 }), T)
+        .await
+        .unwrap();
     let other = authkey::AuthKey::from_bytes(&[9; 256]);
     let err = ping(&mut s.conn, &other, 0, 0).await.unwrap_err();
     assert!(
-        matches!(err, ConnError::Handshake(HandshakeError::TransportError { code: -404 })),
+        matches!(
+            err,
+            ConnError::Handshake(HandshakeError::TransportError { code: -404 })
+        ),
         "{err:?}"
     );
     stop.send(()).unwrap();
@@ -150,23 +182,39 @@ async fn keys_are_stored_in_redis() {
     let Some(url) = keyauth_testkit::redis_url() else {
         return;
     };
-    let store = Arc::new(
-        authkey::RedisAuthKeyManager::new(&keyauth_core::RedisOptions::new(url)).unwrap(),
-    );
-    let (addr, stop, _task) = start(store.clone(), ServerOptions { peer_burst: 16, ..ServerOptions::default() }).await;
+    let store =
+        Arc::new(authkey::RedisAuthKeyManager::new(&keyauth_core::RedisOptions::new(url)).unwrap());
+    let (addr, stop, _task) = start(
+        store.clone(),
+        ServerOptions {
+            peer_burst: 16,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
     let mut tasks = Vec::new();
     for i in 0..6 {
         let addr = addr.clone();
         tasks.push(tokio::spawn(async move {
             let inner = if i == 0 {
-                InnerKind::TempDc { dc: 2, expires_in: 1 }
+                InnerKind::TempDc {
+                    dc: 2,
+                    expires_in: 1,
+                }
             } else {
                 InnerKind::Dc { dc: 2 }
             };
-            let mut s = create_key(&addr, Transport::from_name("full").unwrap(), client(inner), T)
+            let mut s = create_key(
+                &addr,
+                Transport::from_name("full").unwrap(),
+                client(inner),
+                T,
+            )
+            .await
+            .unwrap();
+            ping(&mut s.conn, &s.created.auth_key, s.created.server_salt, 0)
                 .await
                 .unwrap();
-            ping(&mut s.conn, &s.created.auth_key, s.created.server_salt, 0).await.unwrap();
             (s.created.auth_key, s.created.expires_in)
         }));
     }

@@ -81,7 +81,11 @@ impl Conn {
     ///
     /// # Errors
     /// I/O, or randomness failing.
-    pub async fn client(mut stream: TcpStream, t: Transport, timeout: Duration) -> Result<Self, ConnError> {
+    pub async fn client(
+        mut stream: TcpStream,
+        t: Transport,
+        timeout: Duration,
+    ) -> Result<Self, ConnError> {
         let mut obfuscation = None;
         if t.obfuscated {
             let mut rng = OsEntropy::default();
@@ -97,14 +101,24 @@ impl Conn {
         } else {
             stream.write_all(t.mode.init()).await?;
         }
-        Ok(Self { stream, codec: Codec::new(t.mode), obfuscation, buf: Vec::new(), timeout })
+        Ok(Self {
+            stream,
+            codec: Codec::new(t.mode),
+            obfuscation,
+            buf: Vec::new(),
+            timeout,
+        })
     }
 
     /// The server side: reads until the transport is known.
     ///
     /// # Errors
     /// I/O, timeout, or a malformed obfuscation header.
-    pub async fn server(mut stream: TcpStream, timeout: Duration, max_payload: usize) -> Result<Self, ConnError> {
+    pub async fn server(
+        mut stream: TcpStream,
+        timeout: Duration,
+        max_payload: usize,
+    ) -> Result<Self, ConnError> {
         let mut buf = Vec::new();
         let detected = loop {
             if let Some(d) = detect(&buf) {
@@ -142,7 +156,10 @@ impl Conn {
     /// The transport in use.
     #[must_use]
     pub fn transport(&self) -> Transport {
-        Transport { mode: self.codec.mode(), obfuscated: self.obfuscation.is_some() }
+        Transport {
+            mode: self.codec.mode(),
+            obfuscated: self.obfuscation.is_some(),
+        }
     }
 
     /// Sends one payload.

@@ -48,13 +48,22 @@ impl Transport {
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         if name == "obfuscated" || name == "obfuscated2" {
-            return Some(Self { mode: Mode::Abridged, obfuscated: true });
+            return Some(Self {
+                mode: Mode::Abridged,
+                obfuscated: true,
+            });
         }
         if let Some(rest) = name.strip_prefix("obfuscated_") {
             let mode = Mode::from_name(rest)?;
-            return (mode != Mode::Full).then_some(Self { mode, obfuscated: true });
+            return (mode != Mode::Full).then_some(Self {
+                mode,
+                obfuscated: true,
+            });
         }
-        Mode::from_name(name).map(|mode| Self { mode, obfuscated: false })
+        Mode::from_name(name).map(|mode| Self {
+            mode,
+            obfuscated: false,
+        })
     }
 }
 
@@ -88,7 +97,8 @@ pub async fn create_key(
     let mut hs = ClientHandshake::new(config);
     let mut body = hs.start(&mut rng)?;
     loop {
-        conn.send(&plain::wrap(ids.next(unix_nanos()), &body)).await?;
+        conn.send(&plain::wrap(ids.next(unix_nanos()), &body))
+            .await?;
         let payload = conn.recv().await?;
         if let Some(code) = crate::handshake::transport::transport_error(&payload) {
             return Err(HandshakeError::TransportError { code }.into());
@@ -107,7 +117,12 @@ pub async fn create_key(
 ///
 /// # Errors
 /// [`ConnError`] on I/O, timeouts, decryption failures or an unexpected answer.
-pub async fn ping(conn: &mut Conn, key: &AuthKey, salt: i64, time_offset: i64) -> Result<i64, ConnError> {
+pub async fn ping(
+    conn: &mut Conn,
+    key: &AuthKey,
+    salt: i64,
+    time_offset: i64,
+) -> Result<i64, ConnError> {
     let mut rng = OsEntropy::default();
     let mut b = [0u8; 16];
     rng.fill(crate::handshake::Purpose::Nonce, &mut b)?;
@@ -125,7 +140,8 @@ pub async fn ping(conn: &mut Conn, key: &AuthKey, salt: i64, time_offset: i64) -
         plaintext.extend_from_slice(&1i32.to_le_bytes());
         plaintext.extend_from_slice(&(body.len() as u32).to_le_bytes());
         plaintext.extend_from_slice(&body);
-        conn.send(&key.encrypt(Direction::ClientToServer, &plaintext)?).await?;
+        conn.send(&key.encrypt(Direction::ClientToServer, &plaintext)?)
+            .await?;
         let packet = conn.recv().await?;
         if let Some(code) = crate::handshake::transport::transport_error(&packet) {
             return Err(HandshakeError::TransportError { code }.into());

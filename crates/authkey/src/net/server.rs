@@ -195,7 +195,10 @@ async fn store_key<M: AuthKeyManager>(store: &M, k: &NewKey) -> Result<KeyOutcom
     match k.expires_in {
         Some(secs) => {
             store
-                .set_temp_key(k.auth_key.clone(), Duration::from_secs(u64::from(secs.unsigned_abs())))
+                .set_temp_key(
+                    k.auth_key.clone(),
+                    Duration::from_secs(u64::from(secs.unsigned_abs())),
+                )
                 .await?;
         }
         None => store.set_key(k.auth_key.clone()).await?,
@@ -254,7 +257,8 @@ async fn serve<M: AuthKeyManager>(
             .await;
             match result {
                 Ok(reply) => {
-                    conn.send(&plain::wrap(ids.next(unix_nanos()), &reply)).await?;
+                    conn.send(&plain::wrap(ids.next(unix_nanos()), &reply))
+                        .await?;
                     if hs.is_done() {
                         permit = None;
                         hs_started = None;
@@ -299,12 +303,24 @@ async fn serve<M: AuthKeyManager>(
             for (msg_id, body) in messages(inner.msg_id, inner.message_data) {
                 if tl::Reader::new(body).u32().ok() == Some(tl::PING) {
                     let (p, _) = tl::Ping::parse(body)?;
-                    out.push(Pong { msg_id, ping_id: p.ping_id }.to_bytes());
+                    out.push(
+                        Pong {
+                            msg_id,
+                            ping_id: p.ping_id,
+                        }
+                        .to_bytes(),
+                    );
                 }
             }
         }
         for body in out {
-            let reply = encrypt_reply(&key, inner.salt, inner.session_id, ids.next(unix_nanos()), &body)?;
+            let reply = encrypt_reply(
+                &key,
+                inner.salt,
+                inner.session_id,
+                ids.next(unix_nanos()),
+                &body,
+            )?;
             conn.send(&reply).await?;
         }
     }
@@ -319,8 +335,12 @@ fn messages(msg_id: i64, body: &[u8]) -> Vec<(i64, &[u8])> {
     let mut out = Vec::new();
     let Ok(count) = r.i32() else { return out };
     for _ in 0..count.clamp(0, 1024) {
-        let (Ok(id), Ok(_seq), Ok(len)) = (r.i64(), r.i32(), r.i32()) else { break };
-        let Ok(b) = r.take(usize::try_from(len).unwrap_or(usize::MAX)) else { break };
+        let (Ok(id), Ok(_seq), Ok(len)) = (r.i64(), r.i32(), r.i32()) else {
+            break;
+        };
+        let Ok(b) = r.take(usize::try_from(len).unwrap_or(usize::MAX)) else {
+            break;
+        };
         out.push((id, b));
     }
     out
