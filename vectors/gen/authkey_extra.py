@@ -23,7 +23,7 @@ import os
 import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "authkey_extra.json")
+OUT = os.path.join(HERE, "..", "..", "crates", "authkey", "vectors", "authkey_extra.json")
 
 
 def int_hex(v):

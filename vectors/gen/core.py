@@ -1,4 +1,4 @@
-"""Generates vectors/core.json. Run: python3 vectors/gen/core.py > vectors/core.json
+"""Generates crates/keyauth-core/vectors/core.json. Run: python3 vectors/gen/core.py > crates/keyauth-core/vectors/core.json
 
 Base64 expectations for the `python*` flavours come from CPython's own base64 module (the
 decoder those schemes must match); strict flavours follow RFC 4648, checked against

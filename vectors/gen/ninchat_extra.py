@@ -1,6 +1,6 @@
-"""Generates vectors/ninchat-master_extra.json.
+"""Generates crates/ninchat-master/vectors/ninchat-master_extra.json.
 
-Run: python3 vectors/gen/ninchat_extra.py > vectors/ninchat-master_extra.json
+Run: python3 vectors/gen/ninchat_extra.py > crates/ninchat-master/vectors/ninchat-master_extra.json
 
 Cases the shared file does not carry: float expiries, float/integer/escape corners of the
 canonical JSON, lenient secrets, nonce integers beyond 48 bits, URL-safe verification and

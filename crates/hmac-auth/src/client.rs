@@ -6,7 +6,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use keyauth_core::{Clock, SystemClock};
 
 use crate::strong::{new_nonce, signed_target};
-use crate::{Error, Hmac, signed_message};
+use crate::werkzeug::signed_message;
+use crate::{Error, Hmac};
 
 /// How a [`Signer`] signs.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -68,6 +68,37 @@ pub enum Error {
 }
 
 impl Error {
+    /// The stable code of this error: the `{"error": "<code>"}` vocabulary of
+    /// `vectors/hmac-auth.json` and `vectors/hmac-auth-strong.json`, one code per variant
+    /// (table in the crate docs, "Error codes"). Use it for logs, metrics and JSON output;
+    /// it never changes for a variant.
+    ///
+    /// ```
+    /// assert_eq!(hmac_auth::Error::InvalidSignature.code(), "invalid_signature");
+    /// ```
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::MissingSignature => "missing_signature",
+            Self::InvalidSignature => "invalid_signature",
+            Self::UnknownKeyName => "unknown_key_name",
+            Self::NoKey => "no_key",
+            Self::NoKeysConfigured => "no_keys_configured",
+            Self::KeyNotLatin1 => "key_not_latin1",
+            Self::NameNotLatin1 => "name_not_latin1",
+            Self::MalformedServiceSignature => "malformed_service_signature",
+            Self::MalformedHeader => "malformed_header",
+            Self::StaleTimestamp => "stale_timestamp",
+            Self::Replayed => "replayed",
+            Self::ReplayGuardUnavailable => "replay_guard_unavailable",
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::BodyRead => "body_read",
+            Self::BodyNotBuffered => "body_not_buffered",
+            Self::InvalidKeyId => "invalid_key_id",
+            Self::Random => "random",
+        }
+    }
+
     /// The common kind of this error.
     #[must_use]
     pub const fn kind(&self) -> ErrorKind {
@@ -94,6 +125,82 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pins every code. The `match` has no wildcard, so a new variant does not compile until
+    /// it gets a code here (and in the docs table).
+    #[test]
+    fn every_code_is_pinned() {
+        fn pinned(e: &Error) -> &'static str {
+            match e {
+                Error::MissingSignature => "missing_signature",
+                Error::InvalidSignature => "invalid_signature",
+                Error::UnknownKeyName => "unknown_key_name",
+                Error::NoKey => "no_key",
+                Error::NoKeysConfigured => "no_keys_configured",
+                Error::KeyNotLatin1 => "key_not_latin1",
+                Error::NameNotLatin1 => "name_not_latin1",
+                Error::MalformedServiceSignature => "malformed_service_signature",
+                Error::MalformedHeader => "malformed_header",
+                Error::StaleTimestamp => "stale_timestamp",
+                Error::Replayed => "replayed",
+                Error::ReplayGuardUnavailable => "replay_guard_unavailable",
+                Error::BodyTooLarge { .. } => "body_too_large",
+                Error::BodyRead => "body_read",
+                Error::BodyNotBuffered => "body_not_buffered",
+                Error::InvalidKeyId => "invalid_key_id",
+                Error::Random => "random",
+            }
+        }
+        let all = [
+            Error::MissingSignature,
+            Error::InvalidSignature,
+            Error::UnknownKeyName,
+            Error::NoKey,
+            Error::NoKeysConfigured,
+            Error::KeyNotLatin1,
+            Error::NameNotLatin1,
+            Error::MalformedServiceSignature,
+            Error::MalformedHeader,
+            Error::StaleTimestamp,
+            Error::Replayed,
+            Error::ReplayGuardUnavailable,
+            Error::BodyTooLarge { limit: 1 },
+            Error::BodyRead,
+            Error::BodyNotBuffered,
+            Error::InvalidKeyId,
+            Error::Random,
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &all {
+            let code = e.code();
+            assert_eq!(code, pinned(e), "{e:?}");
+            assert!(
+                code.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{code} is not snake_case"
+            );
+            assert!(seen.insert(code), "{code} used twice");
+        }
+        // The vocabulary of the vector files is a subset of the codes.
+        for file in [
+            include_str!("../vectors/hmac-auth.json"),
+            include_str!("../vectors/hmac-auth-strong.json"),
+            include_str!("../vectors/hmac-auth_service_tokens.json"),
+        ] {
+            for part in file.split("\"error\": \"").skip(1) {
+                let code = part.split('"').next().unwrap_or_default();
+                assert!(seen.contains(code), "vector code {code} has no variant");
+            }
+        }
+        // Every variant that a docs table row names.
+        let docs = include_str!("../README.md");
+        for code in &seen {
+            assert!(
+                docs.contains(&format!("| `{code}` |")),
+                "{code} missing in README table"
+            );
+        }
+    }
 
     #[test]
     fn display_is_pinned_and_lower_case() {

@@ -13,6 +13,7 @@ use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use keyauth_core::{Clock, ReplayGuard, SystemClock};
 
 use crate::strong::{DEFAULT_SKEW, signed_target};
+use crate::werkzeug::werkzeug_abort_status;
 use crate::{DEFAULT_ERROR_CODE, Error, Hmac, Only};
 
 /// The default body limit: 1 MiB.
@@ -54,11 +55,33 @@ impl StrongMode {
     }
 }
 
+/// What the layer does with `OPTIONS` requests ([`HmacAuthLayer::options`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OptionsRequests {
+    /// Flask's automatic `OPTIONS` (the default): answer `200` with an empty body at once,
+    /// without checking anything and without calling the inner service, as Flask does for a
+    /// route that does not list `OPTIONS` in its methods (a CORS preflight carries no
+    /// signature). Flask also sends `Allow: <the route's methods>`; the layer does not know
+    /// them and sends no `Allow`.
+    #[default]
+    Answer,
+    /// Pass `OPTIONS` requests to the inner service unchecked (no
+    /// [`Authenticated`](crate::Authenticated) extension), e.g. to a CORS layer or an
+    /// `OPTIONS` handler inside. A handler that serves every method (axum's `any`) then runs
+    /// for unauthenticated `OPTIONS` requests.
+    PassThrough,
+    /// Check `OPTIONS` like every other method (Flask: a route listing `OPTIONS` in its
+    /// `methods`, so the decorated view runs for it).
+    Check,
+}
+
 /// Why the layer refused a request, given to the error hook.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
     status: StatusCode,
     error: Error,
+    strong: bool,
 }
 
 impl Rejection {
@@ -74,8 +97,15 @@ impl Rejection {
         &self.error
     }
 
+    /// Whether the layer checked in strong mode.
+    #[must_use]
+    pub fn is_strong(&self) -> bool {
+        self.strong
+    }
+
     /// The default response: the status, `text/plain` with its reason phrase, and for strong
-    /// mode's 401 a `WWW-Authenticate: Hmac-Strong` header.
+    /// mode's 401 a `WWW-Authenticate: Hmac-Strong` header. Compatible mode never sends
+    /// `WWW-Authenticate`, also not when `HMAC_ERROR_CODE` is 401 (Flask sends none).
     #[must_use]
     pub fn default_response(&self) -> Response<Bytes> {
         let mut res = Response::new(Bytes::from_static(
@@ -86,7 +116,7 @@ impl Rejection {
             CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.strong && self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Hmac-Strong"));
         }
@@ -103,21 +133,7 @@ struct Config {
     error_status: StatusCode,
     strong: Option<StrongMode>,
     on_error: Option<ErrorHook>,
-}
-
-/// The status Flask's `abort(code)` produces: the code when Werkzeug has an exception for it,
-/// otherwise 500 (`LookupError`).
-#[must_use]
-pub fn werkzeug_abort_status(code: u16) -> StatusCode {
-    const MAPPED: [u16; 31] = [
-        400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421,
-        422, 423, 424, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
-    ];
-    if MAPPED.contains(&code) {
-        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    } else {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
+    options: OptionsRequests,
 }
 
 impl Config {
@@ -147,6 +163,7 @@ impl Config {
         let rejection = Rejection {
             status: self.status_for(&error),
             error,
+            strong: self.strong.is_some(),
         };
         let res = match &self.on_error {
             Some(hook) => hook(&rejection),
@@ -207,6 +224,7 @@ impl HmacAuthLayer {
                 error_status: werkzeug_abort_status(DEFAULT_ERROR_CODE),
                 strong: None,
                 on_error: None,
+                options: OptionsRequests::Answer,
             }),
         }
     }
@@ -224,6 +242,7 @@ impl HmacAuthLayer {
                 error_status: c.error_status,
                 strong: c.strong.clone(),
                 on_error: c.on_error.clone(),
+                options: c.options,
             };
             f(&mut config);
             Self {
@@ -255,6 +274,14 @@ impl HmacAuthLayer {
     #[must_use]
     pub fn strong(self, strong: StrongMode) -> Self {
         self.edit(|c| c.strong = Some(strong))
+    }
+
+    /// What happens to `OPTIONS` requests. The default, [`OptionsRequests::Answer`], is
+    /// Flask's: `200` without any check (CORS preflights pass), the inner service is not
+    /// called.
+    #[must_use]
+    pub fn options(self, options: OptionsRequests) -> Self {
+        self.edit(|c| c.options = options)
     }
 
     /// Shapes error responses (upstream: overriding `abort()`).
@@ -362,6 +389,15 @@ where
         let clone = self.inner.clone();
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let config = self.config.clone();
+        if request.method() == http::Method::OPTIONS {
+            match config.options {
+                OptionsRequests::Answer => {
+                    return Box::pin(async { Ok(Response::new(RB::from(Bytes::new()))) });
+                }
+                OptionsRequests::PassThrough => return Box::pin(inner.call(request)),
+                OptionsRequests::Check => {}
+            }
+        }
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
             let bytes = match buffer(&parts.headers, body, config.limit).await {
@@ -376,24 +412,5 @@ where
                 Err(e) => Ok(config.reject(e)),
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn abort_status_follows_werkzeug() {
-        assert_eq!(werkzeug_abort_status(403), StatusCode::FORBIDDEN);
-        assert_eq!(werkzeug_abort_status(418), StatusCode::IM_A_TEAPOT);
-        assert_eq!(werkzeug_abort_status(401), StatusCode::UNAUTHORIZED);
-        for code in [0, 200, 302, 402, 999] {
-            assert_eq!(
-                werkzeug_abort_status(code),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "{code}"
-            );
-        }
     }
 }

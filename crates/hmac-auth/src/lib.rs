@@ -11,20 +11,22 @@ mod error;
 #[cfg(feature = "tower")]
 mod layer;
 pub mod strong;
+mod werkzeug;
+mod wire;
 
 #[cfg(feature = "reqwest")]
 pub use client::RequestBuilderExt;
 pub use client::{Credential, Signer};
-pub use compat::{
-    Authenticated, DEFAULT_ERROR_CODE, DEFAULT_HEADER, Hmac, HmacBuilder, Only, signed_message,
-};
+pub use compat::{Authenticated, DEFAULT_ERROR_CODE, Hmac, HmacBuilder, Only};
 pub use digest::{Digest, Key};
 pub use error::Error;
 #[cfg(feature = "tower")]
 pub use layer::{
-    DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, Rejection, StrongMode, werkzeug_abort_status,
+    DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, OptionsRequests, Rejection, StrongMode,
 };
 pub use strong::{StrongClaims, StrongSignature};
+pub use werkzeug::{signed_message, werkzeug_abort_status};
+pub use wire::DEFAULT_HEADER;
 
 /// Parses a signature header value as a Flask-HMAC service token and returns the service name
 /// it claims, as upstream's `validate_signature` does before any MAC check (lenient URL-safe
@@ -42,5 +44,5 @@ pub use strong::{StrongClaims, StrongSignature};
 /// # Errors
 /// [`Error::InvalidSignature`] when the base64 padding is wrong (upstream's `binascii.Error`).
 pub fn parse_service_token(value: &[u8]) -> Result<Option<String>, Error> {
-    compat::token_client(value)
+    compat::token::client(value)
 }

@@ -18,11 +18,10 @@ use http::{HeaderMap, Method};
 use keyauth_core::{ReplayError, ReplayGuard, UnixTime};
 use sha2::{Digest as _, Sha256};
 
-use crate::compat::header_bytes;
+use crate::wire::header_bytes;
 use crate::{Authenticated, Error, Hmac, Key, Only};
 
-/// The default strong-mode header name.
-pub const DEFAULT_STRONG_HEADER: &str = "hmac-strong";
+pub use crate::wire::DEFAULT_STRONG_HEADER;
 
 /// The version tag that starts every strong-mode header value.
 pub const STRONG_VERSION: &str = "v1";

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::extract::Extension;
 use bytes::Bytes;
 use hmac_auth::{
-    Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, RequestBuilderExt as _, Signer,
-    StrongMode,
+    Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, OptionsRequests,
+    RequestBuilderExt as _, Signer, StrongMode,
 };
 use keyauth_core::{Clock, FixedClock, MemoryReplayGuard, SystemClock, UnixTime};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -170,6 +170,73 @@ async fn body_limit_is_enforced_with_and_without_content_length() {
     wire.extend_from_slice(&body);
     wire.extend_from_slice(b"\r\n0\r\n\r\n");
     assert_eq!(raw(addr, &wire).await, 200);
+}
+
+/// Sends raw bytes and returns the whole response head.
+async fn raw_head(addr: SocketAddr, wire: &[u8]) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(wire).await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    text.split("\r\n\r\n").next().unwrap().to_ascii_lowercase()
+}
+
+const PREFLIGHT: &[u8] = b"OPTIONS /a HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://app.example\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n";
+
+/// Flask answers OPTIONS itself (automatic OPTIONS) without running the decorated view: a
+/// CORS preflight gets 200. The layer does the same by default; the other policies pass the
+/// request on unchecked or check it.
+#[tokio::test]
+async fn options_requests_follow_flask_by_default() {
+    let addr = serve(HmacAuthLayer::new(hmac())).await;
+    let head = raw_head(addr, PREFLIGHT).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-length: 0"), "{head}");
+    // Every other method is still checked.
+    let get = b"GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    assert_eq!(raw(addr, get).await, 403);
+
+    // Checked like any method (a Flask route listing OPTIONS in `methods`).
+    let checked = serve(HmacAuthLayer::new(hmac()).options(OptionsRequests::Check)).await;
+    assert_eq!(raw(checked, PREFLIGHT).await, 403);
+
+    // Passed on unchecked: the inner service answers (no Authenticated extension).
+    let app = Router::new()
+        .fallback(|req: http::Request<axum::body::Body>| async move {
+            format!("inner saw {:?}", req.extensions().get::<Authenticated>())
+        })
+        .layer(HmacAuthLayer::new(hmac()).options(OptionsRequests::PassThrough));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let pass = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let res = client()
+        .request(http::Method::OPTIONS, format!("http://{pass}/a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "inner saw None");
+}
+
+/// Flask sends no `WWW-Authenticate` with `HMAC_ERROR_CODE = 401`; only strong mode does.
+#[tokio::test]
+async fn www_authenticate_only_in_strong_mode() {
+    let get = b"GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let compat = serve(HmacAuthLayer::new(hmac()).error_code(401)).await;
+    let head = raw_head(compat, get).await;
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(!head.contains("www-authenticate"), "{head}");
+
+    let clock = Arc::new(FixedClock::new(UnixTime::new(1_700_000_000)));
+    let guard = Arc::new(MemoryReplayGuard::with_clock(100, clock.clone()));
+    let strong = serve(strong_layer(guard, clock)).await;
+    let head = raw_head(strong, get).await;
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(head.contains("www-authenticate: hmac-strong"), "{head}");
 }
 
 #[tokio::test]

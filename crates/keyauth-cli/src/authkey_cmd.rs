@@ -1,6 +1,5 @@
 //! `keyauth authkey`: MTProto auth keys and MTProto 2.0 packets.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use authkey::{AuthKey, Direction, InnerMessage};
@@ -8,7 +7,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 const KEY_ENV: &str = "KEYAUTH_AUTH_KEY_HEX";
@@ -139,7 +138,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                 key.aux_hash(),
                 hex::encode(key.aux_hash_bytes()),
             );
-            out.emit(&value, &text);
+            out.emit(&value, &text)?;
             Ok(Exit::Ok)
         }
         Command::Encrypt { key, io } => {
@@ -183,7 +182,9 @@ fn auth_key(args: &KeyArgs) -> Result<AuthKey, CliError> {
     }
     let bytes = match (&args.key_file, &args.key_hex) {
         (Some(path), _) => {
-            let raw = input::read_file(path, "auth key")?;
+            let raw = SecretSource::file(path, "auth key")
+                .bytes()?
+                .unwrap_or_default();
             if raw.len() == authkey::AUTH_KEY_LEN {
                 raw
             } else {
@@ -206,7 +207,13 @@ fn auth_key(args: &KeyArgs) -> Result<AuthKey, CliError> {
         }
         (None, Some(hex)) => input::hex_bytes(hex, "--key-hex")?,
         (None, None) => {
-            let text = input::secret_text(None, None, KEY_ENV, "auth key")?;
+            let text = SecretSource {
+                flag: None,
+                file: None,
+                env: Some(KEY_ENV),
+                what: "auth key",
+            }
+            .text()?;
             input::hex_bytes(&text, KEY_ENV)?
         }
     };
@@ -233,12 +240,8 @@ fn write_data(
     doc: serde_json::Value,
 ) -> Result<(), CliError> {
     if out.is_json() || !io.raw {
-        out.emit(&doc, &hex::encode(bytes));
+        out.emit(&doc, &hex::encode(bytes))?;
         return Ok(());
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| CliError::input("io", format!("cannot write output: {}", e.kind())))
+    crate::output::write_stdout(bytes)
 }

@@ -86,6 +86,16 @@ impl CliError {
         Self::new(Exit::Network, code, message)
     }
 
+    /// Stdout's reader went away: `main` exits quietly, as Unix tools do.
+    pub(crate) fn broken_pipe() -> Self {
+        Self::new(Exit::Usage, "broken_pipe", "")
+    }
+
+    /// Whether this is [`CliError::broken_pipe`].
+    pub(crate) fn is_broken_pipe(&self) -> bool {
+        self.code == "broken_pipe"
+    }
+
     /// A library error by its stable code and common kind: checks that fail exit 1, malformed
     /// input and unusable keys 2, unavailable services 3.
     pub(crate) fn from_library(code: &str, kind: ErrorKind, message: impl ToString) -> Self {
@@ -109,7 +119,7 @@ impl From<ninchat_master::Error> for CliError {
 
 impl From<hmac_auth::Error> for CliError {
     fn from(e: hmac_auth::Error) -> Self {
-        Self::from_library(e.kind().as_str(), e.kind(), &e)
+        Self::from_library(e.code(), e.kind(), &e)
     }
 }
 

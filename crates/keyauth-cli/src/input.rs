@@ -7,13 +7,28 @@ use zeroize::Zeroizing;
 
 use crate::exit::CliError;
 
-/// Reads a file (`-` is stdin) into zeroized memory.
-pub(crate) fn read_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+/// The most a secret may hold (a key file, a secret variable or flag): far above any real key,
+/// small enough that `/dev/zero` as a key file fails at once.
+pub(crate) const MAX_SECRET_BYTES: u64 = 64 * 1024;
+
+/// The most a data file or stdin may hold (a message to sign or verify, metadata, a packet).
+pub(crate) const MAX_DATA_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a file (`-` is stdin) into zeroized memory, refusing more than `limit` bytes.
+pub(crate) fn read_file_limited(
+    path: &Path,
+    what: &str,
+    limit: u64,
+) -> Result<Zeroizing<Vec<u8>>, CliError> {
     let mut buf = Zeroizing::new(Vec::new());
+    // One byte past the limit tells an oversized input apart without reading all of it.
     let res = if path == Path::new("-") {
-        std::io::stdin().read_to_end(&mut buf).map(drop)
+        std::io::stdin()
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .map(drop)
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut buf).map(drop))
+        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut buf).map(drop))
     };
     res.map_err(|e| {
         CliError::input(
@@ -21,14 +36,23 @@ pub(crate) fn read_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, C
             format!("cannot read {what} from {}: {}", path.display(), e.kind()),
         )
     })?;
+    if buf.len() as u64 > limit {
+        return Err(CliError::input(
+            "too_large",
+            format!("{what} is larger than {limit} bytes"),
+        ));
+    }
     Ok(buf)
 }
 
-/// A file (`-` is stdin) as UTF-8 text, one trailing newline (`\n` or `\r\n`) dropped, as
-/// `echo` and editors leave it.
-pub(crate) fn read_text(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
-    let bytes = read_file(path, what)?;
-    let text = std::str::from_utf8(&bytes)
+/// Reads a data file (`-` is stdin), at most [`MAX_DATA_BYTES`].
+pub(crate) fn read_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    read_file_limited(path, what, MAX_DATA_BYTES)
+}
+
+/// UTF-8 text with one trailing newline (`\n` or `\r\n`) dropped, as `echo` and editors leave it.
+fn text_of(bytes: &[u8], what: &str) -> Result<Zeroizing<String>, CliError> {
+    let text = std::str::from_utf8(bytes)
         .map_err(|_| CliError::input("bad_input", format!("{what} is not UTF-8 text")))?;
     let text = text
         .strip_suffix('\n')
@@ -36,32 +60,133 @@ pub(crate) fn read_text(path: &Path, what: &str) -> Result<Zeroizing<String>, Cl
     Ok(Zeroizing::new(text.to_owned()))
 }
 
-/// Reads stdin to the end.
+/// A file (`-` is stdin) as UTF-8 text, one trailing newline dropped.
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
+    text_of(&read_file(path, what)?, what)
+}
+
+/// Reads stdin to the end (at most [`MAX_DATA_BYTES`]).
 pub(crate) fn read_stdin(what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
     read_file(Path::new("-"), what)
 }
 
-/// A secret given as text: the flag, else the file (one trailing newline dropped), else the
-/// environment variable `env`. Flags are visible to other local users in `ps`, so the help
-/// texts recommend the file or the variable.
-pub(crate) fn secret_text(
-    flag: Option<&str>,
-    file: Option<&Path>,
-    env: &str,
-    what: &str,
-) -> Result<Zeroizing<String>, CliError> {
-    if let Some(s) = flag {
-        return Ok(Zeroizing::new(s.to_owned()));
+/// Where one secret comes from, for every command: the flag, else the file (`-` is stdin),
+/// else the environment variable. Flags are visible to other local users in `ps`, so the help
+/// texts recommend the file or the variable. Every source refuses an empty secret (a 0-byte
+/// key makes MACs anyone can compute) and one over [`MAX_SECRET_BYTES`]; what is read is
+/// zeroized on drop and never appears in a message.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SecretSource<'a> {
+    pub flag: Option<&'a str>,
+    pub file: Option<&'a Path>,
+    pub env: Option<&'static str>,
+    /// What the secret is, for messages ("master key secret").
+    pub what: &'a str,
+}
+
+impl<'a> SecretSource<'a> {
+    /// A secret that only comes from `file`.
+    pub(crate) fn file(path: &'a Path, what: &'a str) -> Self {
+        Self {
+            flag: None,
+            file: Some(path),
+            env: None,
+            what,
+        }
     }
-    if let Some(path) = file {
-        return read_text(path, what);
+
+    /// Whether any of the sources holds something (an empty variable counts as unset).
+    pub(crate) fn given(&self) -> bool {
+        self.flag.is_some()
+            || self.file.is_some()
+            || self
+                .env
+                .is_some_and(|e| std::env::var_os(e).is_some_and(|v| !v.is_empty()))
     }
-    match std::env::var(env) {
-        Ok(v) if !v.is_empty() => Ok(Zeroizing::new(v)),
-        _ => Err(CliError::input(
-            "missing_secret",
-            format!("no {what}: give it in a file, in ${env}, or as a flag"),
-        )),
+
+    fn empty(&self, source: &str) -> CliError {
+        CliError::input(
+            "empty_secret",
+            format!("the {} {source} is empty", self.what),
+        )
+    }
+
+    fn checked(
+        &self,
+        bytes: Zeroizing<Vec<u8>>,
+        source: &str,
+    ) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        if bytes.is_empty() {
+            return Err(self.empty(source));
+        }
+        if bytes.len() as u64 > MAX_SECRET_BYTES {
+            return Err(CliError::input(
+                "too_large",
+                format!("the {} is larger than {MAX_SECRET_BYTES} bytes", self.what),
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// The raw bytes, or `None` when no source is given. A file is taken byte for byte.
+    ///
+    /// An environment variable that is set but not valid Unicode is refused rather than
+    /// lossily converted.
+    pub(crate) fn bytes(&self) -> Result<Option<Zeroizing<Vec<u8>>>, CliError> {
+        if let Some(s) = self.flag {
+            return self
+                .checked(Zeroizing::new(s.as_bytes().to_vec()), "flag")
+                .map(Some);
+        }
+        if let Some(path) = self.file {
+            let raw = read_file_limited(path, self.what, MAX_SECRET_BYTES)?;
+            return self.checked(raw, "file").map(Some);
+        }
+        let Some(env) = self.env else { return Ok(None) };
+        match std::env::var(env) {
+            Ok(v) if v.is_empty() => Ok(None),
+            Ok(v) => self
+                .checked(Zeroizing::new(v.into_bytes()), "variable")
+                .map(Some),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(CliError::input(
+                "bad_input",
+                format!("${env} is not valid text"),
+            )),
+        }
+    }
+
+    /// The secret as UTF-8 text (a file's one trailing newline dropped), or `None` when no
+    /// source is given.
+    pub(crate) fn opt_text(&self) -> Result<Option<Zeroizing<String>>, CliError> {
+        let from_file = self.flag.is_none() && self.file.is_some();
+        let Some(bytes) = self.bytes()? else {
+            return Ok(None);
+        };
+        if !from_file {
+            // Flags and variables are text already (clap and std checked the encoding) and are
+            // taken exactly as given.
+            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                CliError::input("bad_input", format!("the {} is not UTF-8 text", self.what))
+            })?;
+            return Ok(Some(Zeroizing::new(text)));
+        }
+        let text = text_of(&bytes, self.what)?;
+        if text.is_empty() {
+            return Err(self.empty("file"));
+        }
+        Ok(Some(text))
+    }
+
+    /// The secret as text; a missing secret is an error naming where to put it.
+    pub(crate) fn text(&self) -> Result<Zeroizing<String>, CliError> {
+        self.opt_text()?.ok_or_else(|| {
+            let env = self.env.map_or_else(String::new, |e| format!(", in ${e}"));
+            CliError::input(
+                "missing_secret",
+                format!("no {}: give it in a file{env}, or as a flag", self.what),
+            )
+        })
     }
 }
 
@@ -138,6 +263,52 @@ mod tests {
         ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn secret_sources_refuse_empty_missing_and_oversized() {
+        let dir = std::env::temp_dir().join(format!("keyauth-cli-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty");
+        std::fs::write(&empty, b"").unwrap();
+        let newline = dir.join("newline");
+        std::fs::write(&newline, b"\n").unwrap();
+        let big = dir.join("big");
+        std::fs::write(&big, vec![b'k'; 70_000]).unwrap();
+        let good = dir.join("good");
+        std::fs::write(&good, b"s3cret\n").unwrap();
+        let code = |s: SecretSource<'_>| s.text().map(drop).unwrap_err().code;
+        assert_eq!(code(SecretSource::file(&empty, "key")), "empty_secret");
+        assert_eq!(code(SecretSource::file(&newline, "key")), "empty_secret");
+        assert_eq!(code(SecretSource::file(&big, "key")), "too_large");
+        let flag = SecretSource {
+            flag: Some(""),
+            file: None,
+            env: None,
+            what: "key",
+        };
+        assert_eq!(code(flag), "empty_secret");
+        let none = SecretSource {
+            flag: None,
+            file: None,
+            env: Some("KEYAUTH_TEST_UNSET_VARIABLE"),
+            what: "key",
+        };
+        assert!(!none.given());
+        assert_eq!(code(none), "missing_secret");
+        assert_eq!(
+            SecretSource::file(&good, "key").text().unwrap().as_str(),
+            "s3cret"
+        );
+        assert_eq!(
+            SecretSource::file(&good, "key")
+                .bytes()
+                .unwrap()
+                .unwrap()
+                .as_slice(),
+            b"s3cret\n"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -81,14 +81,9 @@ fn main() -> ExitCode {
         }
         // Usage errors: one line, like every other error (clap's text has a usage block).
         Err(e) => {
-            let json = std::env::args().skip(1).any(|a| a == "--json");
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            let message = format!(
-                "{} (see --help)",
-                first.strip_prefix("error: ").unwrap_or(first)
-            );
-            Output::new(json).error(&CliError::input("usage", message));
+            // args_os: an argument that is not UTF-8 must not panic here.
+            let json = std::env::args_os().skip(1).any(|a| a == "--json");
+            Output::new(json).error(&CliError::input("usage", usage_message(&e)));
             return Exit::Usage.into();
         }
     };
@@ -100,22 +95,51 @@ fn main() -> ExitCode {
         Command::Psono(args) => psono_cmd::run(args, &out),
         Command::Vectors(args) => vectors_cmd::run(&args, &out),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "keyauth",
-                &mut std::io::stdout(),
-            );
-            Ok(Exit::Ok)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "keyauth", &mut script);
+            output::write_stdout(&script).map(|()| Exit::Ok)
         }
     };
     match result {
         Ok(code) => code.into(),
+        // The reader went away (`| head`): nothing to say, as other Unix tools.
+        Err(e) if e.is_broken_pipe() => Exit::Ok.into(),
         Err(e) => {
             out.error(&e);
             e.exit.into()
         }
     }
+}
+
+/// clap's usage error as one line, without the offending value: it may be a secret given to
+/// the wrong flag, or a mistyped flag's secret (`--kye=...`).
+fn usage_message(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let arg = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let message = match (e.kind(), arg) {
+        (ErrorKind::InvalidValue | ErrorKind::ValueValidation, Some(arg)) => {
+            format!("invalid value for '{arg}'")
+        }
+        (ErrorKind::InvalidUtf8, Some(arg)) => format!("'{arg}' is not valid UTF-8"),
+        (ErrorKind::InvalidUtf8, None) => "an argument is not valid UTF-8".to_owned(),
+        (ErrorKind::UnknownArgument, Some(arg)) if arg.starts_with('-') => {
+            // A flag's name, never what follows its `=`.
+            let name = arg.split('=').next().unwrap_or(arg);
+            format!("unexpected argument '{name}'")
+        }
+        (ErrorKind::UnknownArgument, _) => "unexpected argument".to_owned(),
+        (ErrorKind::InvalidSubcommand, _) => "unrecognized subcommand".to_owned(),
+        _ => {
+            // Other errors (missing or conflicting flags) name flags only.
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            first.strip_prefix("error: ").unwrap_or(first).to_owned()
+        }
+    };
+    format!("{message} (see --help)")
 }
 
 /// Runs a future on a fresh single-threaded runtime (network commands only).

@@ -10,7 +10,7 @@ use ninchat_master::{Call, Expire, Format, Grant, Json, MasterKey, Signer, Verif
 use serde_json::{Value, json};
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 const KEY_ID_ENV: &str = "NINCHAT_MASTER_KEY_ID";
@@ -249,7 +249,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
             out.emit(
                 &json!({"secure": value, "key_id": key.id().as_str(), "user_id": user_id}),
                 &value,
-            );
+            )?;
             Ok(Exit::Ok)
         }
         Command::Verify {
@@ -332,7 +332,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                     verified.key_id,
                     verified.expire.as_secs()
                 ),
-            );
+            )?;
             Ok(Exit::Ok)
         }
         Command::OpenMetadata {
@@ -359,7 +359,7 @@ pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
                     "metadata": metadata,
                 }),
                 &metadata.to_string(),
-            );
+            )?;
             Ok(Exit::Ok)
         }
     }
@@ -422,7 +422,7 @@ fn sign(cmd: SignCommand, out: &Output) -> Result<Exit, CliError> {
             "expire": expire.truncated()?,
         }),
         &signature,
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -437,12 +437,13 @@ fn signing_input(e: ninchat_master::Error) -> CliError {
 }
 
 fn master_key(args: &KeyArgs) -> Result<MasterKey, CliError> {
-    let secret = input::secret_text(
-        args.secret.as_deref(),
-        args.secret_file.as_deref(),
-        SECRET_ENV,
-        "master key secret",
-    )?;
+    let secret = SecretSource {
+        flag: args.secret.as_deref(),
+        file: args.secret_file.as_deref(),
+        env: Some(SECRET_ENV),
+        what: "master key secret",
+    }
+    .text()?;
     Ok(MasterKey::new(args.key_id.as_str(), secret.trim())?)
 }
 

@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 const EXAMPLES: &str = "\
@@ -311,14 +311,15 @@ fn hex_flag(
     file: Option<&Path>,
     what: &str,
 ) -> Result<Option<Zeroizing<String>>, CliError> {
-    if let Some(text) = flag {
-        return Ok(Some(Zeroizing::new(text)));
-    }
-    let Some(path) = file else { return Ok(None) };
-    let bytes = input::read_file(path, what)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| CliError::input("bad_hex", format!("{what} file is not hex text")))?;
-    Ok(Some(Zeroizing::new(text.trim().to_owned())))
+    let source = SecretSource {
+        flag: flag.as_deref(),
+        file,
+        env: None,
+        what,
+    };
+    Ok(source
+        .opt_text()?
+        .map(|text| Zeroizing::new(text.trim().to_owned())))
 }
 
 /// Flags over variables over the file: the flags are offered to `Config::from_vars` as if
@@ -743,9 +744,10 @@ fn wipe(v: &mut Value) {
 }
 
 /// Prints a document holding secret values, then wipes its copies.
-fn emit_secret(out: &Output, mut doc: Value, text: &Zeroizing<String>) {
-    out.emit(&doc, text);
+fn emit_secret(out: &Output, mut doc: Value, text: &Zeroizing<String>) -> Result<(), CliError> {
+    let written = out.emit(&doc, text);
     wipe(&mut doc);
+    written
 }
 
 // ---------------------------------------------------------------------------------------
@@ -780,7 +782,7 @@ fn secret_get(config: Config, args: &GetArgs, out: &Output) -> Result<Exit, CliE
         out.emit(
             &json!({"secret_id": id, "type": ty, "via": via, "fields": fields}),
             &text,
-        );
+        )?;
         return Ok(Exit::Ok);
     };
     let (field, value) = match sel {
@@ -812,7 +814,7 @@ fn secret_get(config: Config, args: &GetArgs, out: &Output) -> Result<Exit, CliE
     } else {
         text
     };
-    emit_secret(out, doc, &text);
+    emit_secret(out, doc, &text)?;
     Ok(Exit::Ok)
 }
 
@@ -857,7 +859,7 @@ fn secret_set(config: Config, args: SetArgs, out: &Output) -> Result<Exit, CliEr
     out.emit(
         &json!({"secret_id": secret_id, "field": field, "psono_field": psono_field, "updated": true}),
         &format!("updated {psono_field} of secret {secret_id}"),
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -958,7 +960,7 @@ fn env_vars(config: Config, args: &EnvVarsArgs, out: &Output) -> Result<Exit, Cl
         out,
         json!({"secret_id": args.secret_id, "via": via, "variables": list}),
         &text,
-    );
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -1021,7 +1023,7 @@ fn run_command(config: Config, args: RunArgs, out: &Output) -> Result<Exit, CliE
     out.emit(
         &json!({"secret_id": args.secret_id, "via": via, "exit_code": code, "signal": signal}),
         "",
-    );
+    )?;
     if code == 0 {
         return Ok(Exit::Ok);
     }
@@ -1054,7 +1056,7 @@ fn datastores(config: Config, out: &Output) -> Result<Exit, CliError> {
             json!({"id": d.id, "type": d.kind, "description": d.description, "is_default": d.is_default})
         })
         .collect();
-    out.emit(&json!({"datastores": docs}), &text);
+    out.emit(&json!({"datastores": docs}), &text)?;
     Ok(Exit::Ok)
 }
 

@@ -62,7 +62,7 @@ pub(crate) fn run(args: &Args, out: &Output) -> Result<Exit, CliError> {
     out.emit(
         &json!({"files": files, "passed": summary.passed, "failed": summary.failed}),
         &keyauth_vectors::render(&reports),
-    );
+    )?;
     Ok(if summary.failed > 0 {
         Exit::Check
     } else {

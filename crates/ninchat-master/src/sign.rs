@@ -140,7 +140,9 @@ pub struct Signed {
 }
 
 /// A secure-metadata value with what went into it, from [`Signer::secure_metadata_with_iv`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the sizes only: the plaintext is the metadata the value exists to hide.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Sealed {
     /// The `secure` value to hand out.
@@ -149,6 +151,22 @@ pub struct Sealed {
     pub plaintext_json: String,
     /// The plaintext length (digest, JSON, zero padding) that was encrypted.
     pub padded_len: usize,
+}
+
+impl core::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sealed")
+            .field("value_len", &self.value.len())
+            .field("plaintext_json", &"[redacted]")
+            .field("padded_len", &self.padded_len)
+            .finish()
+    }
+}
+
+impl Drop for Sealed {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.plaintext_json);
+    }
 }
 
 /// Signs and seals with one master key: format, clock and expiry rule chosen once.
@@ -335,9 +353,8 @@ impl<'a> Signer<'a> {
         user_id: Option<&str>,
     ) -> Result<String, Error> {
         let iv: [u8; 16] = keyauth_core::random::array().map_err(|_| Error::Random)?;
-        Ok(self
-            .secure_metadata_with_iv(expire, metadata, user_id, &iv)?
-            .value)
+        let mut sealed = self.secure_metadata_with_iv(expire, metadata, user_id, &iv)?;
+        Ok(core::mem::take(&mut sealed.value))
     }
 
     /// [`Signer::secure_metadata`] with the IV given (to reproduce known values).

@@ -496,3 +496,17 @@ fn debug_never_shows_the_secret() {
     let secret = Base64::Standard.decode(SECRET).unwrap();
     assert!(!text.contains(&format!("{:?}", &secret[..4])), "{text}");
 }
+
+#[test]
+fn sealed_debug_never_shows_the_metadata() {
+    let k = key();
+    let c = Arc::new(FixedClock::new(UnixTime::new(NOW)));
+    let sealed = Signer::new(&k)
+        .clock(c)
+        .secure_metadata_with_iv(NOW + 60, "hunter2-metadata", None, &[7; 16])
+        .unwrap();
+    assert!(sealed.plaintext_json.contains("hunter2-metadata"));
+    let text = format!("{sealed:?}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("[redacted]"), "{text}");
+}

@@ -389,8 +389,6 @@ impl<'de> Deserialize<'de> for Json {
     }
 }
 
-/// Appends Python's `json.dumps(v, separators=(",", ":"))` of `v` to `out`.
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use core::fmt::Write as _;
 use super::Json;
 use crate::error::Error;
 
+/// Appends Python's `json.dumps(v, separators=(",", ":"))` of `v` to `out`.
 pub(crate) fn write_python(out: &mut String, v: &Json) -> Result<(), Error> {
     match v {
         Json::Null => out.push_str("null"),

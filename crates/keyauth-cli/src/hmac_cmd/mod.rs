@@ -3,9 +3,14 @@
 //! `sign` prints a signature header value, `verify` checks one, `curl` sends a signed request.
 //! Keys are text encoded latin-1, as Flask-HMAC's `HMAC_KEY`; they come from `--key-file`,
 //! `$KEYAUTH_HMAC_KEY` or `--key` and never appear in any output.
+//!
+//! One file per subcommand: `sign`, `verify`, `curl`; this one holds the flags they share.
+
+mod curl;
+mod sign;
+mod verify;
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -20,7 +25,7 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Exit};
-use crate::input;
+use crate::input::{self, SecretSource};
 use crate::output::Output;
 
 /// The environment variable holding the key (safer than `--key`, which `ps` shows).
@@ -156,20 +161,21 @@ struct KeyArgs {
 impl KeyArgs {
     /// Whether a key was given in any of the three places.
     fn given(&self) -> bool {
-        self.key.is_some()
-            || self.key_file.is_some()
-            || std::env::var_os(KEY_ENV).is_some_and(|v| !v.is_empty())
+        self.source().given()
+    }
+
+    fn source(&self) -> SecretSource<'_> {
+        // The flag wins, then the file; clap keeps both from being given.
+        SecretSource {
+            flag: self.key.as_ref().map(|k| k.0.as_str()),
+            file: self.key_file.as_deref(),
+            env: Some(KEY_ENV),
+            what: "key",
+        }
     }
 
     fn load(&self) -> Result<Key, CliError> {
-        // The flag wins, then the file (secret_text's order); clap keeps both from being given.
-        let text = input::secret_text(
-            self.key.as_ref().map(|k| k.0.as_str()),
-            self.key_file.as_deref(),
-            KEY_ENV,
-            "key",
-        )?;
-        latin1_key(&text, "the key")
+        latin1_key(&self.source().text()?, "the key")
     }
 }
 
@@ -393,13 +399,16 @@ struct CurlArgs {
     /// Also print the response headers on stderr.
     #[arg(short = 'i', long)]
     include: bool,
+    /// Refuse a response body larger than this many bytes (read as it arrives, never whole).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_response_bytes: u64,
 }
 
 pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
     match &args.command {
-        Cmd::Sign(a) => sign(a, *out),
-        Cmd::Verify(a) => verify(a, *out),
-        Cmd::Curl(a) => curl(a, *out),
+        Cmd::Sign(a) => sign::sign(a, *out),
+        Cmd::Verify(a) => verify::verify(a, *out),
+        Cmd::Curl(a) => curl::curl(a, *out),
     }
 }
 
@@ -455,375 +464,9 @@ fn keyed_builder(builder: HmacBuilder, service: Option<&str>, key: Key) -> Resul
     .build())
 }
 
-fn sign(a: &SignArgs, out: Output) -> Result<Exit, CliError> {
-    stdin_once(a.key.key_file.as_deref(), &a.data, true)?;
-    let strong = a.strong.strong;
-    let builder = a.scheme.builder(a.header_name.as_deref(), strong)?;
-    let target = strong.then(|| a.strong.target()).transpose()?;
-    let headers = content_type_headers(a.content_type.as_deref())?;
-    let hmac = keyed_builder(builder, a.service.as_deref(), a.key.load()?)?;
-    let body = input::data(a.data.data.as_deref(), a.data.data_file.as_deref())?;
-    let header = header_label(a.header_name.as_deref(), strong);
-    let mut doc = json!({
-        "mode": if strong { "strong" } else { "compat" },
-        "header": header,
-        "value": null,
-        "digest": hmac.digest().name(),
-        "service": a.service,
-    });
-    let value = match target {
-        Some((method, path)) => {
-            let now = a.timestamp.map_or_else(|| SystemClock.now(), UnixTime::new);
-            let nonce = match &a.nonce {
-                Some(n) => n.clone(),
-                None => hmac_auth::strong::new_nonce()?,
-            };
-            let value = hmac
-                .sign_strong(a.service.as_deref(), &method, &path, &body, now, &nonce)
-                .map_err(|e| match e {
-                    // The only part of the header sign_strong takes as given.
-                    hmac_auth::Error::MalformedHeader => CliError::input(
-                        "malformed",
-                        "--nonce must be 16 to 64 characters from A-Z a-z 0-9 _ -",
-                    ),
-                    e => e.into(),
-                })?;
-            extend(
-                &mut doc,
-                json!({
-                    "method": method.as_str(),
-                    "path": path,
-                    "timestamp": now.as_secs(),
-                    "nonce": nonce,
-                }),
-            );
-            value
-        }
-        None => {
-            let message = hmac_auth::signed_message(&headers, &body);
-            match &a.service {
-                Some(service) => hmac.make_hmac_for(service, message)?,
-                None => hmac.make_hmac(message)?,
-            }
-        }
-    };
-    doc["value"] = json!(value);
-    let text = if a.as_header {
-        format!("{header}: {value}")
-    } else {
-        value
-    };
-    out.emit(&doc, &text);
-    Ok(Exit::Ok)
-}
-
 /// Adds the fields of object `more` to object `doc`.
 fn extend(doc: &mut Value, more: Value) {
     if let (Some(doc), Value::Object(more)) = (doc.as_object_mut(), more) {
         doc.extend(more);
     }
-}
-
-fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
-    let key_files = a
-        .key
-        .key_file
-        .as_deref()
-        .into_iter()
-        .chain(a.service_keys.iter().map(|(_, p)| p.as_path()));
-    stdin_once(key_files, &a.data, true)?;
-    let strong = a.strong.strong;
-    let mut builder = a.scheme.builder(None, strong)?;
-    let target = strong.then(|| a.strong.target()).transpose()?;
-    let skew = match &a.max_skew {
-        None => hmac_auth::strong::DEFAULT_SKEW,
-        Some(text) => input::parse_duration(text).ok_or_else(|| {
-            CliError::input(
-                "bad_duration",
-                "--max-skew is not a duration (90, 5m, 1h...)",
-            )
-        })?,
-    };
-    if a.key.given() {
-        builder = builder.key(a.key.load()?);
-    } else if a.service_keys.is_empty() {
-        return Err(CliError::input(
-            "missing_secret",
-            format!("no key: give --key-file, ${KEY_ENV}, --key or --service-key NAME=FILE"),
-        ));
-    }
-    if !a.service_keys.is_empty() {
-        let mut services = Vec::with_capacity(a.service_keys.len());
-        for (name, path) in &a.service_keys {
-            let what = format!("key of service {name:?}");
-            let text = input::secret_text(None, Some(path), KEY_ENV, &what)?;
-            services.push((name.clone(), latin1_key(&text, &format!("the {what}"))?));
-        }
-        builder = builder.services(services);
-    }
-    let hmac = builder.build();
-    let only = (!a.only.is_empty()).then(|| Only::names(a.only.iter().cloned()));
-    let mut headers = content_type_headers(a.content_type.as_deref())?;
-    let body = input::data(a.data.data.as_deref(), a.data.data_file.as_deref())?;
-    let value = HeaderValue::from_str(&a.signature).map_err(|_| {
-        CliError::input(
-            "malformed",
-            "the signature is not a header value (control characters?)",
-        )
-    })?;
-
-    let (who, strong_doc) = match target {
-        Some((method, path)) => {
-            let now = a.now.map_or_else(|| SystemClock.now(), UnixTime::new);
-            let mut headers = HeaderMap::new();
-            headers.insert(hmac.strong_header().clone(), value);
-            let claims = hmac
-                .check_strong(&method, &path, &headers, &body, only.as_ref(), now, skew)
-                .map_err(|e| unknown_signer(e, a, strong))?;
-            let sig = &claims.signature;
-            let doc = json!({
-                "key_id": sig.key_id(),
-                "timestamp": sig.timestamp().as_secs(),
-                "nonce": sig.nonce(),
-            });
-            let text = format!(
-                " (strong mode, timestamp {}, nonce {}; not checked for replay)",
-                sig.timestamp().as_secs(),
-                sig.nonce()
-            );
-            (claims.authenticated, Some((doc, text)))
-        }
-        None => {
-            headers.insert(hmac.header().clone(), value);
-            let who = hmac
-                .validate_headers(&headers, &body, only.as_ref())
-                .map_err(|e| unknown_signer(e, a, strong))?;
-            (who, None)
-        }
-    };
-    let (signer, service, text) = match &who {
-        Authenticated::Service(name) => ("service", Some(name.as_str()), format!("service {name}")),
-        _ => ("global_key", None, "the global key".to_owned()),
-    };
-    let mut doc = json!({
-        "valid": true,
-        "mode": if strong { "strong" } else { "compat" },
-        "signer": signer,
-        "service": service,
-    });
-    let mut text = format!("valid: signed with {text}");
-    if let Some((more, suffix)) = strong_doc {
-        extend(&mut doc, more);
-        text.push_str(&suffix);
-    }
-    out.emit(&doc, &text);
-    Ok(Exit::Ok)
-}
-
-/// Names the service of an `unknown key name` failure: the library's message cannot say which.
-fn unknown_signer(e: hmac_auth::Error, a: &VerifyArgs, strong: bool) -> CliError {
-    if e != hmac_auth::Error::UnknownKeyName {
-        return e.into();
-    }
-    let claimed = if strong {
-        StrongSignature::parse(a.signature.as_bytes())
-            .ok()
-            .map(|s| s.key_id().to_owned())
-    } else {
-        hmac_auth::parse_service_token(a.signature.as_bytes())
-            .ok()
-            .flatten()
-    };
-    match claimed {
-        Some(name) if !name.is_empty() => CliError::check(
-            "unknown_key",
-            format!("signed as service {name:?}, which has no --service-key"),
-        ),
-        _ => CliError::check(
-            "unknown_key",
-            "signed with the global key, which was not given",
-        ),
-    }
-}
-
-fn parse_headers(lines: &[String]) -> Result<HeaderMap, CliError> {
-    let mut headers = HeaderMap::new();
-    for (i, line) in lines.iter().enumerate() {
-        // The value may be a credential: errors name the header's position, never its value.
-        let n = i + 1;
-        let (name, value) = line.split_once(':').ok_or_else(|| {
-            CliError::input("bad_header", format!("header {n}: expected 'Name: value'"))
-        })?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-            CliError::input("bad_header", format!("header {n}: not a valid header name"))
-        })?;
-        let value = HeaderValue::from_str(value.trim()).map_err(|_| {
-            CliError::input(
-                "bad_header",
-                format!("header {n}: not a valid header value"),
-            )
-        })?;
-        headers.append(name, value);
-    }
-    Ok(headers)
-}
-
-fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
-    let method = parse_method(&a.method)?;
-    // The parser's message never repeats the URL, which may carry a password.
-    let url = reqwest::Url::parse(&a.url)
-        .map_err(|e| CliError::input("bad_url", format!("not a URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(CliError::input("bad_url", "only http and https URLs"));
-    }
-    let mut headers = parse_headers(&a.headers)?;
-    let timeout = input::parse_duration(&a.timeout)
-        .filter(|&s| s > 0)
-        .ok_or_else(|| {
-            CliError::input("bad_duration", "--timeout is not a duration (30s, 5m...)")
-        })?;
-    stdin_once(a.key.key_file.as_deref(), &a.data, false)?;
-    let builder = a.scheme.builder(a.header_name.as_deref(), a.strong)?;
-    let hmac = keyed_builder(builder, a.service.as_deref(), a.key.load()?)?;
-    let body = match (&a.data.data, &a.data.data_file) {
-        (Some(text), _) => text.as_bytes().to_vec(),
-        (None, Some(path)) => input::read_file(path, "data")?.to_vec(),
-        (None, None) => Vec::new(),
-    };
-
-    let credential = match (a.strong, &a.service) {
-        (true, service) => Credential::Strong(service.clone()),
-        (false, Some(service)) => Credential::Service(service.clone()),
-        (false, None) => Credential::GlobalKey,
-    };
-    // What reqwest sends as the request target, and what a strong-mode server checks.
-    let target = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    };
-    // Compatible mode signs what a Flask-HMAC server reads (form bodies as empty), chosen
-    // from the Content-Type actually sent.
-    let (name, value) =
-        Signer::new(hmac, credential).header_for(&method, &target, &headers, &body)?;
-    headers.insert(name, value);
-
-    let timeout = Duration::from_secs(timeout);
-    let res = crate::block_on(send(method, url, headers, body, timeout))??;
-
-    let code = if res.status.is_success() {
-        Exit::Ok
-    } else if matches!(res.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-        Exit::Check
-    } else {
-        Exit::Network
-    };
-    let version = format!("{:?}", res.version);
-    if out.is_json() {
-        let headers: Vec<_> = res
-            .headers
-            .iter()
-            .map(|(n, v)| json!([n.as_str(), String::from_utf8_lossy(v.as_bytes())]))
-            .collect();
-        let text = std::str::from_utf8(&res.body).ok();
-        let doc = json!({
-            "status": res.status.as_u16(),
-            "reason": res.status.canonical_reason(),
-            "version": version,
-            "headers": headers,
-            "body": text,
-            "body_base64": text.is_none().then(|| Base64::Standard.encode(&res.body)),
-            "signed": {
-                "mode": if a.strong { "strong" } else { "compat" },
-                "header": header_label(a.header_name.as_deref(), a.strong),
-                "service": a.service,
-            },
-        });
-        out.emit(&doc, "");
-    } else {
-        eprintln!("{version} {}", res.status);
-        if a.include {
-            for (n, v) in &res.headers {
-                eprintln!("{n}: {}", String::from_utf8_lossy(v.as_bytes()));
-            }
-        }
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(&res.body)
-            .and_then(|()| stdout.flush())
-            .map_err(|e| CliError::input("io", format!("cannot write the body: {}", e.kind())))?;
-        if code == Exit::Check {
-            eprintln!(
-                "keyauth: refused: the server refused the signature ({})",
-                res.status
-            );
-        }
-    }
-    Ok(code)
-}
-
-/// A response, read to the end.
-struct Answer {
-    status: StatusCode,
-    version: http::Version,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-async fn send(
-    method: Method,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    timeout: Duration,
-) -> Result<Answer, CliError> {
-    // reqwest is built with rustls-no-provider in this workspace: https needs a provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        // A redirect would carry the signature to another URL, whose check it cannot pass.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| CliError::network("http", format!("cannot build a client: {}", chain(&e))))?;
-    let fail = |e: reqwest::Error| {
-        let e = e.without_url();
-        if e.is_timeout() {
-            CliError::network(
-                "timeout",
-                format!("no answer within {}s", timeout.as_secs()),
-            )
-        } else if e.is_connect() {
-            CliError::network("unreachable", format!("cannot connect: {}", chain(&e)))
-        } else {
-            CliError::network("http", format!("request failed: {}", chain(&e)))
-        }
-    };
-    let res = client
-        .request(method, url)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .map_err(fail)?;
-    let (status, version, headers) = (res.status(), res.version(), res.headers().clone());
-    let body = res.bytes().await.map_err(fail)?.to_vec();
-    Ok(Answer {
-        status,
-        version,
-        headers,
-        body,
-    })
-}
-
-/// An error and its causes on one line (callers drop the URL first: it may hold a password).
-fn chain(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    // A few levels say everything (reqwest, hyper, io); the bound keeps the line short.
-    for _ in 0..8 {
-        let Some(s) = source else { break };
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
