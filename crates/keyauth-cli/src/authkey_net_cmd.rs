@@ -128,7 +128,7 @@ pub(crate) fn run(cmd: NetCommand, out: &Output) -> Result<Exit, CliError> {
             out.emit(
                 &json!({ "fingerprint": key.fingerprint().to_string(), "fingerprint_wire": wire }),
                 &format!("{wire} ({})", key.fingerprint()),
-            );
+            )?;
             Ok(Exit::Ok)
         }
         NetCommand::Serve {
@@ -216,7 +216,7 @@ pub(crate) fn run(cmd: NetCommand, out: &Output) -> Result<Exit, CliError> {
                     "out": out_file.as_ref().map(|p| p.display().to_string()),
                 }),
                 &id,
-            );
+            )?;
             Ok(Exit::Ok)
         }
     }
@@ -236,7 +236,8 @@ async fn serve<M: AuthKeyManager + 'static>(
             out.emit(
                 &json!({ "event": "key_created", "key_id": id, "temporary": e.expires_in.is_some() }),
                 &format!("key created {id}"),
-            );
+            )
+            .ok();
             let _ = std::io::stdout().flush();
         });
     let addr = server
@@ -245,7 +246,7 @@ async fn serve<M: AuthKeyManager + 'static>(
     out.emit(
         &json!({ "event": "listening", "addr": addr.to_string() }),
         &format!("listening on {addr}"),
-    );
+    )?;
     let _ = std::io::stdout().flush();
     server
         .run(async {

@@ -13,7 +13,7 @@ mod hmac_cmd;
 mod input;
 mod ninchat_cmd;
 mod output;
-mod psono_cmd;
+mod psono;
 mod vectors_cmd;
 
 use std::process::ExitCode;
@@ -60,7 +60,7 @@ enum Command {
     /// MTProto auth keys: inspect, encrypt and decrypt MTProto 2.0 packets.
     Authkey(authkey_cmd::Args),
     /// Psono secrets with an API key (psonoci's settings).
-    Psono(psono_cmd::Args),
+    Psono(psono::Args),
     /// Run conformance vectors: the built-in copies, or every *.json in DIR.
     Vectors(vectors_cmd::Args),
     /// Print a shell completion script.
@@ -92,7 +92,7 @@ fn main() -> ExitCode {
         Command::Ninchat(args) => ninchat_cmd::run(args, &out),
         Command::Hmac(args) => hmac_cmd::run(args, &out),
         Command::Authkey(args) => authkey_cmd::run(args, &out),
-        Command::Psono(args) => psono_cmd::run(args, &out),
+        Command::Psono(args) => psono::run(args, &out),
         Command::Vectors(args) => vectors_cmd::run(&args, &out),
         Command::Completions { shell } => {
             let mut script = Vec::new();

@@ -12,8 +12,8 @@ use std::time::Duration;
 use psono_client::Client;
 use serde_json::{Value, json};
 use server::{
-    ApiKeyCreds, DATASTORE_ID, SECRET_DB, SECRET_ENV, SECRET_NOTE, SECRET_WEB, TestServer,
-    USER_DATASTORE_ID,
+    ApiKeyCreds, DATASTORE_ID, SECRET_DB, SECRET_ENV, SECRET_NOTE, SECRET_TOTP, SECRET_WEB,
+    TestServer, USER_DATASTORE_ID,
 };
 use tokio::io::AsyncWriteExt as _;
 
@@ -29,6 +29,9 @@ const PSONO_VARS: &[&str] = &[
     "PSONO_CI_SERVER_PUBLIC_KEY_HEX",
     "PSONO_CI_TIMEOUT",
     "PSONO_CI_CONFIG_PATH",
+    "PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH",
+    "PSONO_CI_ADD_DER_ROOT_CERTIFICATE_PATH",
+    "PSONO_CI_SSH_KEY_PASSPHRASE",
 ];
 
 /// PSONO_CI_* variables for one run.
@@ -235,14 +238,17 @@ async fn secret_get_prints_exactly_the_field() {
     let all = out.json();
     assert_eq!(all["password"], WEB_PASSWORD);
     assert_eq!(all["username"], "alice");
-    assert_eq!(all["type"], "website_password");
+    // psonoci's shape: sorted keys, psonoci's type name.
+    assert_eq!(all["type"], "website");
+    assert_eq!(all["url_filter"], "example.com");
+    assert!(all["identity"].is_null() && all["totp"].is_null());
     let out = keyauth(
         &["psono", "secret", "get", SECRET_WEB, "secret-type"],
         &env,
         None,
     )
     .await;
-    assert_eq!((out.code, out.stdout.as_str()), (0, "website_password\n"));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "website\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,7 +333,12 @@ async fn unattached_secret_needs_a_session_and_gets_one() {
         None,
     )
     .await;
-    out.assert_fails(1, "http_status");
+    out.assert_fails(1, "not_attached");
+    assert!(
+        out.stderr.contains("is not attached to this api key"),
+        "{}",
+        out.stderr
+    );
     assert_no_secrets(&srv, &out);
     // --via access forbids the fallback even with the session keys.
     let out = keyauth(
@@ -338,7 +349,7 @@ async fn unattached_secret_needs_a_session_and_gets_one() {
         None,
     )
     .await;
-    out.assert_fails(1, "http_status");
+    out.assert_fails(1, "not_attached");
     // --via session reads an attached secret through the datastore too.
     let out = keyauth(
         &[
@@ -419,7 +430,7 @@ async fn secret_set_then_get_reads_the_new_value() {
         None,
     )
     .await;
-    out.assert_fails(2, "bad_input");
+    out.assert_fails(2, "config");
     let out = keyauth(
         &["psono", "secret", "set", SECRET_NOTE, "username", "x"],
         &env,
@@ -438,8 +449,9 @@ async fn read_only_and_restricted_keys_cannot_write() {
         Some("hijacked"),
     )
     .await;
-    out.assert_fails(1, "http_status");
-    assert!(out.stderr.contains("403"), "{}", out.stderr);
+    // SECRET_WEB is attached to the read-only key: the access endpoint refuses the write.
+    out.assert_fails(1, "not_attached");
+    assert!(out.stderr.contains("may not write"), "{}", out.stderr);
     assert!(!out.stderr.contains("hijacked"));
     assert_no_secrets(&srv, &out);
     let out = keyauth(
@@ -448,7 +460,7 @@ async fn read_only_and_restricted_keys_cannot_write() {
         None,
     )
     .await;
-    out.assert_fails(1, "restricted_api_key");
+    out.assert_fails(1, "not_attached");
     assert!(!out.stderr.contains("hijacked"));
     // Nothing changed.
     let out = keyauth(
@@ -475,8 +487,12 @@ async fn restricted_key_reads_its_attached_secret_and_is_refused_others() {
         assert_eq!(out.stdout, format!("{WEB_PASSWORD}\n"));
         // Not attached: refused by the endpoint; a session cannot help a restricted key.
         for id in [SECRET_ENV, SECRET_NOTE] {
+            let before = srv.state.requests.load(std::sync::atomic::Ordering::SeqCst);
             let out = keyauth(&["psono", "secret", "get", id, "title"], &env, None).await;
-            out.assert_fails(1, "http_status");
+            out.assert_fails(1, "not_attached");
+            // The access read, and with session keys one inspect: no login, no logout.
+            let used = srv.state.requests.load(std::sync::atomic::Ordering::SeqCst) - before;
+            assert_eq!(used, if session { 2 } else { 1 });
             assert_no_secrets(&srv, &out);
         }
     }
@@ -561,7 +577,7 @@ async fn env_vars_prints_valid_shell() {
     assert!(!out.stderr.contains("rm -rf") && out.stdout.is_empty());
     // And a secret of another type is not environment variables.
     let out = keyauth(&["psono", "env-vars", SECRET_WEB], &env, None).await;
-    out.assert_fails(2, "bad_input");
+    out.assert_fails(2, "wrong_secret_type");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -857,12 +873,12 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
             without("PSONO_CI_API_SECRET_KEY_HEX"),
         ),
         (
-            "bad_config",
+            "config",
             get.to_vec(),
             with("PSONO_CI_API_SECRET_KEY_HEX", "zz"),
         ),
         (
-            "bad_config",
+            "config",
             get.to_vec(),
             with(
                 "PSONO_CI_API_SECRET_KEY_HEX",
@@ -870,28 +886,28 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
             ),
         ),
         (
-            "bad_config",
+            "config",
             get.to_vec(),
             with("PSONO_CI_API_PRIVATE_KEY_HEX", "xyz"),
         ),
         (
-            "bad_config",
+            "config",
             get.to_vec(),
             with("PSONO_CI_SERVER_SIGNATURE_HEX", "00"),
         ),
-        ("bad_config", get.to_vec(), with("PSONO_CI_TIMEOUT", "soon")),
+        ("config", get.to_vec(), with("PSONO_CI_TIMEOUT", "soon")),
         (
-            "bad_config",
+            "config",
             get.to_vec(),
             with("PSONO_CI_SERVER_URL", "ftp://psono"),
         ),
         (
-            "bad_config",
+            "config",
             get.to_vec(),
             with("PSONO_CI_API_KEY_ID", "not-a-uuid"),
         ),
         (
-            "bad_config",
+            "config",
             vec![
                 "psono",
                 "--api-secret-key-hex",
@@ -903,7 +919,7 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
             full.clone(),
         ),
         (
-            "bad_config",
+            "config",
             vec![
                 "psono",
                 "--config",
@@ -915,7 +931,7 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
             vec![],
         ),
         (
-            "bad_config",
+            "config",
             get.to_vec(),
             vec![("PSONO_CI_CONFIG_PATH", path_str(&broken_toml).to_owned())],
         ),
@@ -932,7 +948,7 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
             full.clone(),
         ),
         (
-            "bad_input",
+            "config",
             vec!["psono", "--timeout", "0", "datastores"],
             full.clone(),
         ),
@@ -973,11 +989,6 @@ async fn bad_input_of_every_kind_exits_2_with_one_line() {
         (
             "missing_setting",
             vec!["psono", "secret", "get", "--via", "session", SECRET_WEB],
-            env_for(&srv, &srv.fixture.full, false),
-        ),
-        (
-            "missing_setting",
-            vec!["psono", "secret", "set", SECRET_WEB, "notes", "x"],
             env_for(&srv, &srv.fixture.full, false),
         ),
     ];
@@ -1095,4 +1106,689 @@ async fn silent_server_times_out_with_exit_3() {
     out.assert_fails(3, "timeout");
     assert!(started.elapsed() < Duration::from_secs(30));
     silent.abort();
+}
+
+// ---------------------------------------------------------------------------------------
+// psonoci parity (issue 18)
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psonoci_rewritten_secret_reads_right_and_null_is_not_set() {
+    let srv = TestServer::start().await;
+    srv.psonoci_rewrite(SECRET_DB);
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(
+        &["psono", "secret", "get", SECRET_DB, "password"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, format!("{}\n", "x".repeat(300)).as_str()),
+        "{}",
+        out.stderr
+    );
+    let out = keyauth(
+        &["psono", "secret", "get", SECRET_DB, "secret_type"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "application\n");
+    // A null field: exit 1 and a sentence, never an empty line and 0.
+    let out = keyauth(&["psono", "secret", "get", SECRET_DB, "notes"], &env, None).await;
+    assert_eq!(out.code, 0, "notes is set to \"big\": {}", out.stderr);
+    let mut fields = srv.secret_fields(SECRET_DB);
+    fields["application_password_notes"] = Value::Null;
+    srv.store_fields(SECRET_DB, &fields);
+    let out = keyauth(&["psono", "secret", "get", SECRET_DB, "notes"], &env, None).await;
+    out.assert_fails(1, "field_not_set");
+    assert!(out.stderr.contains("is not set"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    // env-vars and run accept a psonoci-written env secret.
+    srv.psonoci_rewrite(SECRET_ENV);
+    let out = keyauth(&["psono", "env-vars", SECRET_ENV], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("export TOKEN='abc'"), "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restricted_write_key_sets_through_the_access_endpoint() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let before = srv.state.requests.load(std::sync::atomic::Ordering::SeqCst);
+    let out = keyauth(
+        &[
+            "--json", "psono", "secret", "set", SECRET_DB, "password", "-",
+        ],
+        &env,
+        Some("hunter2\n"),
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["via"], "api_key_access");
+    assert_eq!(
+        srv.state.requests.load(std::sync::atomic::Ordering::SeqCst) - before,
+        2
+    );
+    assert_eq!(
+        srv.secret_fields(SECRET_DB)["application_password_password"],
+        "hunter2"
+    );
+    assert_eq!(srv.tokens(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_vars_get_or_create_and_update_or_create() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(
+        &["psono", "env-vars", "get-or-create", SECRET_ENV, "TOKEN"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "abc\n"),
+        "{}",
+        out.stderr
+    );
+    let out = keyauth(
+        &[
+            "psono",
+            "env-vars",
+            "get-or-create",
+            SECRET_ENV,
+            "NEW_ONE",
+            "-n",
+            "32",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let created = out.stdout.trim_end().to_owned();
+    assert_eq!(created.len(), 32);
+    assert!(created.chars().all(|c| c.is_ascii_alphanumeric()));
+    // Stored, and read back unchanged.
+    let out = keyauth(
+        &["psono", "env-vars", "get-or-create", SECRET_ENV, "NEW_ONE"],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout.trim_end(), created);
+    let out = keyauth(
+        &[
+            "psono",
+            "env-vars",
+            "update-or-create",
+            SECRET_ENV,
+            "TOKEN",
+            "rotated",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "rotated\n");
+    let vars = srv.secret_fields(SECRET_ENV)["environment_variables_variables"].clone();
+    assert_eq!(vars[0], json!({"key": "TOKEN", "value": "rotated"}));
+    assert_eq!(vars.as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_commands() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(&["psono", "totp", "get-token", SECRET_TOTP], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let token = out.stdout.trim_end().to_owned();
+    assert_eq!(token.len(), 6);
+    let want =
+        psono_client::Totp::new("JBSWY3DPEHPK3PXP", Some("SHA1"), Some(6), Some(30)).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(want.validate_at(&token, now, 1));
+    let out = keyauth(
+        &["psono", "totp", "validate-token", SECRET_TOTP, &token],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let wrong = if token == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    let out = keyauth(
+        &["psono", "totp", "validate-token", SECRET_TOTP, wrong],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(1, "token_invalid");
+    let out = keyauth(
+        &[
+            "psono",
+            "totp",
+            "get-url",
+            SECRET_TOTP,
+            "--issuer",
+            "ACME",
+            "--account-name",
+            "ci",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        out.stdout,
+        "otpauth://totp/ACME:ci?secret=JBSWY3DPEHPK3PXP&issuer=ACME&algorithm=SHA1&digits=6&period=30\n"
+    );
+    // An 80-bit SHA256 key with 8 digits (psonoci refuses keys under 128 bits).
+    let mut f = srv.secret_fields(SECRET_TOTP);
+    f["totp_algorithm"] = json!("SHA256");
+    f["totp_digits"] = json!(8);
+    srv.store_fields(SECRET_TOTP, &f);
+    let out = keyauth(&["psono", "totp", "get-token", SECRET_TOTP], &env, None).await;
+    assert_eq!(out.stdout.trim_end().len(), 8, "{}", out.stderr);
+    // Not a TOTP secret.
+    let out = keyauth(&["psono", "totp", "get-token", SECRET_DB], &env, None).await;
+    out.assert_fails(2, "wrong_secret_type");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_info_secrets_and_run_over_all_secrets() {
+    let srv = TestServer::start().await;
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(&["psono", "api-key", "info"], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let info: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(info["num_api_key_secrets"], 4);
+    assert_eq!(info["restrict_to_secrets"], true);
+    assert_eq!(info["write"], true);
+    assert!(
+        info["api_key_secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == SECRET_ENV)
+    );
+    let out = keyauth(&["psono", "api-key", "secrets"], &env, None).await;
+    let all: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(all[SECRET_DB]["type"], "application");
+    assert_eq!(all[SECRET_ENV]["env_vars"][0]["key"], "TOKEN");
+    // psonoci's run: every env var of the key's secrets, no secret id.
+    let out = keyauth(
+        &["psono", "run", "--", "sh", "-c", "printf %s \"$TOKEN\""],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "abc"),
+        "{}",
+        out.stderr
+    );
+    let out = keyauth(
+        &[
+            "psono",
+            "run",
+            "-f",
+            SECRET_DB,
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"${TOKEN-unset}\"",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "unset");
+    assert!(out.stderr.contains("no env vars found"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_save_show_timeout_units_and_html_errors() {
+    let srv = TestServer::start().await;
+    let dir = TempDir::new("config-save");
+    let path = dir.0.join("psonoci.toml");
+    let mut env = env_for(&srv, &srv.fixture.full, true);
+    env.push(("PSONO_CI_TIMEOUT", "30s".to_owned()));
+    let out = keyauth(&["psono", "config", "save", path_str(&path)], &env, None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("timeout = 30"), "{text}");
+    let out = keyauth(&["psono", "config", "save", path_str(&path)], &env, None).await;
+    out.assert_fails(2, "exists");
+    // The saved file alone is enough.
+    let out = keyauth(
+        &[
+            "psono",
+            "--config",
+            path_str(&path),
+            "secret",
+            "get",
+            SECRET_WEB,
+            "username",
+        ],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "alice\n", "{}", out.stderr);
+    let out = keyauth(
+        &["psono", "--config-path", path_str(&path), "config", "show"],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout.trim_end(), text.trim_end());
+    // A server URL that is not the API root: Django's 404 page becomes a sentence.
+    let mut env = env_for(&srv, &srv.fixture.full, false);
+    env[0].1 = format!("{}/wrong", srv.url);
+    let out = keyauth(&["psono", "api-key", "info"], &env, None).await;
+    out.assert_fails(1, "not_found");
+    assert!(!out.stderr.contains('<'), "{}", out.stderr);
+    assert!(out.stderr.contains("server URL"), "{}", out.stderr);
+}
+
+/// `true` when `tool` runs; otherwise prints "skipped" (and fails under CI=true).
+fn have(tool: &str, arg: &str) -> bool {
+    let ok = std::process::Command::new(tool)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required under CI=true"
+        );
+        eprintln!("skipped: {tool} is not installed");
+    }
+    ok
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_add_puts_the_key_into_a_running_agent() {
+    if !have("ssh-agent", "-h") || !have("ssh-keygen", "-?") {
+        return;
+    }
+    let srv = TestServer::start().await;
+    let dir = TempDir::new("ssh");
+    let key = dir.0.join("id_ed25519");
+    let st = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci@example", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let private = std::fs::read_to_string(&key).unwrap();
+    let public = std::fs::read_to_string(dir.0.join("id_ed25519.pub")).unwrap();
+    let fp = String::from_utf8(
+        std::process::Command::new("ssh-keygen")
+            .arg("-lf")
+            .arg(dir.0.join("id_ed25519.pub"))
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let fp = fp.split_whitespace().nth(1).unwrap().to_owned();
+    // The DB secret slot (attached to the restricted write key) now holds an SSH key secret.
+    srv.store_fields(
+        SECRET_DB,
+        &json!({"ssh_own_key_title": "deploy", "ssh_own_key_private": private,
+                "ssh_own_key_public": public, "ssh_own_key_notes": null}),
+    );
+    let sock = dir.0.join("agent.sock");
+    let mut agent = tokio::process::Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if sock.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let env = env_for(&srv, &srv.fixture.restricted_write, false);
+    let out = keyauth(
+        &[
+            "--json",
+            "psono",
+            "ssh",
+            "add",
+            SECRET_DB,
+            "--ssh-auth-sock-path",
+            path_str(&sock),
+            "--key-lifetime",
+            "600",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["fingerprint"], fp.as_str());
+    let listed = std::process::Command::new("ssh-add")
+        .arg("-l")
+        .env("SSH_AUTH_SOCK", &sock)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(listed.contains(&fp), "{listed}");
+    assert!(listed.contains("ci@example"), "{listed}");
+    // Not an SSH key secret; no agent.
+    let out = keyauth(
+        &[
+            "psono",
+            "ssh",
+            "add",
+            SECRET_ENV,
+            "--ssh-auth-sock-path",
+            path_str(&sock),
+        ],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(2, "wrong_secret_type");
+    let out = keyauth(
+        &[
+            "psono",
+            "ssh",
+            "add",
+            SECRET_DB,
+            "--ssh-auth-sock-path",
+            path_str(&dir.0.join("none")),
+        ],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(3, "agent_unreachable");
+    assert!(!out.stderr.contains("OPENSSH"), "{}", out.stderr);
+    let _ = agent.kill().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gpg_signatures_verify_with_gpg_and_back() {
+    if !have("gpg", "--version") {
+        return;
+    }
+    let srv = TestServer::start().await;
+    let dir = TempDir::new("gpg");
+    let home = dir.0.join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let gpg = |args: &[&str]| {
+        std::process::Command::new("gpg")
+            .arg("--homedir")
+            .arg(&home)
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for algo in ["ed25519", "rsa3072"] {
+        let uid = format!("CI {algo} <ci-{algo}@example.com>");
+        let made = gpg(&["--quick-gen-key", &uid, algo, "sign", "never"]);
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let private =
+            String::from_utf8(gpg(&["--armor", "--export-secret-keys", &uid]).stdout).unwrap();
+        let public = String::from_utf8(gpg(&["--armor", "--export", &uid]).stdout).unwrap();
+        assert!(private.contains("PRIVATE KEY BLOCK"));
+        srv.store_fields(
+            SECRET_DB,
+            &json!({"mail_gpg_own_key_title": "release", "mail_gpg_own_key_email": "ci@example.com",
+                    "mail_gpg_own_key_name": "CI", "mail_gpg_own_key_public": public,
+                    "mail_gpg_own_key_private": private}),
+        );
+        let data = dir.write("release.txt", "the release\n");
+        let env = env_for(&srv, &srv.fixture.restricted_write, false);
+        for armor in [true, false] {
+            let sig = dir.0.join(format!("release.{algo}.{armor}.sig"));
+            let mut args = vec![
+                "psono",
+                "gpg",
+                "sign",
+                SECRET_DB,
+                path_str(&data),
+                "-o",
+                path_str(&sig),
+            ];
+            if armor {
+                args.push("-a");
+            }
+            let out = keyauth(&args, &env, None).await;
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            // gpg itself accepts the signature.
+            let checked = gpg(&["--verify", path_str(&sig), path_str(&data)]);
+            assert!(
+                checked.status.success(),
+                "{algo} armor={armor}: {}",
+                String::from_utf8_lossy(&checked.stderr)
+            );
+            // And keyauth verifies it; tampered data fails with exit 1.
+            let out = keyauth(
+                &[
+                    "psono",
+                    "gpg",
+                    "verify",
+                    SECRET_DB,
+                    path_str(&data),
+                    "-s",
+                    path_str(&sig),
+                    "-v",
+                ],
+                &env,
+                None,
+            )
+            .await;
+            assert_eq!(
+                (out.code, out.stdout.as_str()),
+                (0, "signature verified\n"),
+                "{}",
+                out.stderr
+            );
+            let other = dir.write("other.txt", "another release\n");
+            let out = keyauth(
+                &[
+                    "psono",
+                    "gpg",
+                    "verify",
+                    SECRET_DB,
+                    path_str(&other),
+                    "-s",
+                    path_str(&sig),
+                ],
+                &env,
+                None,
+            )
+            .await;
+            out.assert_fails(1, "bad_signature");
+            let out = keyauth(
+                &[
+                    "psono",
+                    "gpg",
+                    "verify",
+                    SECRET_DB,
+                    path_str(&other),
+                    "-s",
+                    path_str(&sig),
+                    "-q",
+                ],
+                &env,
+                None,
+            )
+            .await;
+            assert_eq!((out.code, out.stderr.as_str()), (1, ""));
+        }
+        // A signature gpg made verifies with keyauth.
+        let gsig = dir.0.join(format!("gpg.{algo}.sig"));
+        let made = gpg(&[
+            "--local-user",
+            &uid,
+            "--detach-sign",
+            "-o",
+            path_str(&gsig),
+            path_str(&data),
+        ]);
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let out = keyauth(
+            &[
+                "psono",
+                "gpg",
+                "verify",
+                SECRET_DB,
+                path_str(&data),
+                "-s",
+                path_str(&gsig),
+            ],
+            &env,
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{algo}: {}", out.stderr);
+    }
+}
+
+/// Timing, not a check: `KEYAUTH_PSONO_BENCH=/path/to/release/keyauth cargo test -p
+/// keyauth-cli --test psono bench -- --ignored --nocapture` runs 40 processes per case
+/// against the test server and prints the median and mean wall time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing; set KEYAUTH_PSONO_BENCH to a release binary"]
+async fn bench_secret_get_per_process() {
+    let Ok(bin) = std::env::var("KEYAUTH_PSONO_BENCH") else {
+        eprintln!("skipped: KEYAUTH_PSONO_BENCH is not set");
+        return;
+    };
+    let srv = TestServer::start().await;
+    let cases: [(&str, Vec<&str>, Env); 3] = [
+        (
+            "secret get (access endpoint, 1 request)",
+            vec!["psono", "secret", "get", SECRET_WEB, "password"],
+            env_for(&srv, &srv.fixture.full, false),
+        ),
+        (
+            "secret get --via session (login, list, datastore, 2 shares, secret, logout)",
+            vec![
+                "psono", "secret", "get", "--via", "session", SECRET_DB, "password",
+            ],
+            env_for(&srv, &srv.fixture.full, true),
+        ),
+        (
+            "totp get-token (access endpoint)",
+            vec!["psono", "totp", "get-token", SECRET_TOTP],
+            env_for(&srv, &srv.fixture.restricted_write, false),
+        ),
+    ];
+    for (name, args, env) in &cases {
+        let mut times = Vec::new();
+        for _ in 0..40 {
+            let started = std::time::Instant::now();
+            let out = tokio::process::Command::new(&bin)
+                .args(args)
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .output()
+                .await
+                .unwrap();
+            times.push(started.elapsed());
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        times.sort();
+        let mean = times.iter().sum::<Duration>() / 40;
+        eprintln!("{name}: median {:?}, mean {mean:?}", times[20]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_private_root_from_ca_file_or_variable() {
+    let srv = TestServer::start().await;
+    let tls = server::tls::tls_front(srv.addr).await;
+    let dir = TempDir::new("tls");
+    let ca = dir.write("root.pem", &tls.ca_pem);
+    let mut env = env_for(&srv, &srv.fixture.full, true);
+    env[0].1 = tls.url.clone();
+    // Without the root: a network error, exit 3.
+    let out = keyauth(
+        &["psono", "secret", "get", SECRET_WEB, "username"],
+        &env,
+        None,
+    )
+    .await;
+    out.assert_fails(3, "network");
+    // --ca-file (psonoci's --pem-root-certificate-path), access and session paths.
+    let out = keyauth(
+        &[
+            "psono",
+            "--ca-file",
+            path_str(&ca),
+            "secret",
+            "get",
+            SECRET_WEB,
+            "username",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "alice\n", "{}", out.stderr);
+    // psonoci's variable.
+    env.push((
+        "PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH",
+        path_str(&ca).to_owned(),
+    ));
+    let out = keyauth(
+        &[
+            "psono", "secret", "get", "--via", "session", SECRET_DB, "username",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "root\n", "{}", out.stderr);
+    assert_eq!(srv.tokens(), 0);
 }

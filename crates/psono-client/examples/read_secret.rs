@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
         std::process::exit(2);
     };
     let config = Config::from_env()?;
-    let session_login = config.api_key_private_key.is_some() && config.server_signature.is_some();
+    let session_login = config.has_session_keys();
     let client = Client::new(config)?;
     let secret = if session_login {
         let session = client.login().await?;

@@ -26,7 +26,7 @@ pub const VECTORS: &[Embedded] = &[(
 pub struct Conformance;
 
 fn kind(e: Error) -> CaseError {
-    CaseError::kind(e.as_str())
+    CaseError::kind(e.code())
 }
 
 fn bad(why: &str) -> CaseError {

@@ -79,8 +79,44 @@ pub enum Error {
     /// No API key with this id (server side).
     #[error("unknown api key")]
     UnknownApiKey,
-    /// The server answered with an error status; `message` is the server's own text
-    /// (e.g. `NO_PERMISSION_OR_NOT_EXIST`), cut to 200 characters.
+    /// The server refused the API key's login signature (`Signature invalid.`): the API
+    /// private key does not belong to this API key.
+    #[error(
+        "the server refused the login signature: the api private key does not match the api key"
+    )]
+    LoginRefused,
+    /// The session token is no longer accepted (expired, logged out, or deleted on the
+    /// server) and a fresh login did not help.
+    #[error("the server no longer accepts the session (expired or logged out)")]
+    SessionRejected,
+    /// The API key may not do this (`403`: a read-only key writing, a key without read
+    /// rights reading).
+    #[error("the api key has no permission for this ({action})")]
+    NoPermission {
+        /// What was refused (`read`, `write`, the endpoint).
+        action: &'static str,
+    },
+    /// The server knows no such object, or the key's user may not see it
+    /// (`NO_PERMISSION_OR_NOT_EXIST`, 404).
+    #[error("{what} not found, or the api key's user has no access to it")]
+    NotFound {
+        /// What was asked for (`secret <id>`, `share <id>`, ...).
+        what: String,
+    },
+    /// `/api-key-access/` refused the secret: it is not attached to this API key, or the key
+    /// lacks the read (write) permission, or is inactive.
+    #[error(
+        "secret {secret_id} is not attached to this api key, or the key may not {action} it (attach it to the key in the psono web client)"
+    )]
+    NotAttached {
+        /// The secret id asked for.
+        secret_id: String,
+        /// `read` or `write`.
+        action: &'static str,
+    },
+    /// The server answered with an error status not covered above; `message` is the
+    /// server's own short text (an HTML page is reduced to its title), at most 200
+    /// characters.
     #[error("http status {status}: {message}")]
     Http {
         /// The HTTP status code.
@@ -109,6 +145,34 @@ pub enum Error {
         /// The field asked for.
         field: String,
     },
+    /// The secret has this field, but its value is null or absent: "not set".
+    #[error("the {field} field of this {secret_type} secret is not set")]
+    FieldNotSet {
+        /// The field asked for (psonoci's name).
+        field: String,
+        /// The secret's type (`website_password`, ...).
+        secret_type: &'static str,
+    },
+    /// The secret is of another type than the operation needs.
+    #[error("this is a {actual} secret, not {expected}")]
+    WrongSecretType {
+        /// The type needed.
+        expected: &'static str,
+        /// The secret's type.
+        actual: &'static str,
+    },
+    /// No type can be decided: neither the datastore entry nor any non-empty field names one.
+    #[error("the secret's type cannot be decided (no non-empty field of a known type)")]
+    UnknownSecretType,
+    /// A TOTP secret's parameters are unusable (bad base32 code, algorithm, digits, period).
+    #[error("invalid totp parameters: {0}")]
+    InvalidTotp(&'static str),
+    /// A setting is missing; `name` is psonoci's variable (`PSONO_CI_SERVER_URL`, ...).
+    #[error("{name} is not set")]
+    MissingSetting {
+        /// The variable's name.
+        name: &'static str,
+    },
     /// A share linked from the datastore could not be found.
     #[error("unknown share {share_id}")]
     UnknownShare {
@@ -124,37 +188,89 @@ pub enum Error {
 }
 
 impl Error {
-    /// The common kind of this error.
+    /// The common kind of this error (see the table at [`Error::code`]).
     #[must_use]
-    pub fn kind(&self) -> ErrorKind {
+    pub const fn kind(&self) -> ErrorKind {
         match self {
-            Self::InvalidHex { .. }
-            | Self::InvalidLength { .. }
-            | Self::InvalidJson { .. }
-            | Self::MissingField { .. }
-            | Self::InvalidTimestamp { .. }
-            | Self::ValidatorMissing
-            | Self::FingerprintMissing
-            | Self::RequestTimeMissing
-            | Self::Config(_) => ErrorKind::Malformed,
-            Self::BadSignature | Self::FingerprintMismatch => ErrorKind::BadSignature,
-            Self::DecryptFailed | Self::UnencryptedResponse => ErrorKind::DecryptFailed,
-            Self::RestrictedApiKey | Self::Http { .. } => ErrorKind::NotPermitted,
+            Self::InvalidHex { .. } => ErrorKind::Malformed,
+            Self::InvalidLength { .. } => ErrorKind::Malformed,
+            Self::BadSignature => ErrorKind::BadSignature,
+            Self::DecryptFailed => ErrorKind::DecryptFailed,
+            Self::InvalidJson { .. } => ErrorKind::Malformed,
+            Self::MissingField { .. } => ErrorKind::Malformed,
+            Self::RestrictedApiKey => ErrorKind::NotPermitted,
+            Self::InvalidTimestamp { .. } => ErrorKind::Malformed,
             Self::SessionExpired => ErrorKind::Expired,
+            Self::ValidatorMissing => ErrorKind::Malformed,
+            Self::FingerprintMissing => ErrorKind::Malformed,
+            Self::FingerprintMismatch => ErrorKind::BadSignature,
+            Self::RequestTimeMissing => ErrorKind::Malformed,
             Self::ReplayTimeDifference => ErrorKind::Replayed,
-            Self::UnknownApiKey
-            | Self::UnknownSecret { .. }
-            | Self::UnknownField { .. }
-            | Self::UnknownShare { .. } => ErrorKind::UnknownKey,
-            Self::Network(_) | Self::Timeout => ErrorKind::Unavailable,
+            Self::UnknownApiKey => ErrorKind::UnknownKey,
+            Self::LoginRefused => ErrorKind::BadSignature,
+            Self::SessionRejected => ErrorKind::Expired,
+            Self::NoPermission { .. } => ErrorKind::NotPermitted,
+            Self::NotFound { .. } => ErrorKind::UnknownKey,
+            Self::NotAttached { .. } => ErrorKind::NotPermitted,
+            Self::Http { .. } => ErrorKind::Unavailable,
+            Self::Network(_) => ErrorKind::Unavailable,
+            Self::Timeout => ErrorKind::Unavailable,
+            Self::UnencryptedResponse => ErrorKind::DecryptFailed,
+            Self::UnknownSecret { .. } => ErrorKind::UnknownKey,
+            Self::UnknownField { .. } => ErrorKind::InvalidKey,
+            Self::FieldNotSet { .. } => ErrorKind::UnknownKey,
+            Self::WrongSecretType { .. } => ErrorKind::InvalidKey,
+            Self::UnknownSecretType => ErrorKind::Malformed,
+            Self::InvalidTotp(_) => ErrorKind::Malformed,
+            Self::UnknownShare { .. } => ErrorKind::UnknownKey,
+            Self::MissingSetting { .. } => ErrorKind::InvalidKey,
+            Self::Config(_) => ErrorKind::InvalidKey,
             Self::Random => ErrorKind::Random,
         }
     }
 
-    /// A stable snake_case name of the failure, one per variant (the vector files' error
-    /// kinds: `invalid_hex`, `bad_signature`, `decrypt_failed`, `restricted_api_key`, ...).
+    /// The stable snake_case code of this failure, one per variant: the vocabulary of
+    /// `vectors/psono-client.json` (`{"error": "<code>"}`), also used by the conformance
+    /// runner and by `keyauth --json`.
+    ///
+    /// | code | variant | [`ErrorKind`] | meaning |
+    /// |---|---|---|---|
+    /// | `invalid_hex` | [`Error::InvalidHex`] | `Malformed` | a field is not hex |
+    /// | `invalid_length` | [`Error::InvalidLength`] | `Malformed` | a key, nonce, signature or ciphertext has the wrong size |
+    /// | `bad_signature` | [`Error::BadSignature`] | `BadSignature` | an Ed25519 signature does not verify |
+    /// | `decrypt_failed` | [`Error::DecryptFailed`] | `DecryptFailed` | a box or secretbox did not authenticate |
+    /// | `invalid_json` | [`Error::InvalidJson`] | `Malformed` | not JSON, or JSON of the wrong shape |
+    /// | `missing_field` | [`Error::MissingField`] | `Malformed` | a required JSON field is absent |
+    /// | `restricted_api_key` | [`Error::RestrictedApiKey`] | `NotPermitted` | the key is restricted to secrets (no user keys) |
+    /// | `invalid_timestamp` | [`Error::InvalidTimestamp`] | `Malformed` | a timestamp is not ISO 8601 |
+    /// | `expired` | [`Error::SessionExpired`] | `Expired` | the session's `valid_till` lies in the past |
+    /// | `validator_missing` | [`Error::ValidatorMissing`] | `Malformed` | Authorization-Validator missing or malformed |
+    /// | `fingerprint_missing` | [`Error::FingerprintMissing`] | `Malformed` | the validator has no device fingerprint |
+    /// | `fingerprint_mismatch` | [`Error::FingerprintMismatch`] | `BadSignature` | the validator's fingerprint is not the session's |
+    /// | `request_time_missing` | [`Error::RequestTimeMissing`] | `Malformed` | the validator has no request time |
+    /// | `replay_time_difference` | [`Error::ReplayTimeDifference`] | `Replayed` | the validator's time is off by more than 20 s |
+    /// | `unknown_api_key` | [`Error::UnknownApiKey`] | `UnknownKey` | no such (active) API key |
+    /// | `login_refused` | [`Error::LoginRefused`] | `BadSignature` | the server refused the login signature |
+    /// | `session_rejected` | [`Error::SessionRejected`] | `Expired` | the server no longer accepts the session token |
+    /// | `no_permission` | [`Error::NoPermission`] | `NotPermitted` | 403: the key may not read/write |
+    /// | `not_found` | [`Error::NotFound`] | `UnknownKey` | `NO_PERMISSION_OR_NOT_EXIST`, 404 |
+    /// | `not_attached` | [`Error::NotAttached`] | `NotPermitted` | `/api-key-access/` refused: secret not attached |
+    /// | `http_status` | [`Error::Http`] | `Unavailable` | any other error status |
+    /// | `network` | [`Error::Network`] | `Unavailable` | unreachable, connection broken, answer too large |
+    /// | `timeout` | [`Error::Timeout`] | `Unavailable` | no answer in time |
+    /// | `unencrypted_response` | [`Error::UnencryptedResponse`] | `DecryptFailed` | a plaintext answer inside a session |
+    /// | `unknown_secret` | [`Error::UnknownSecret`] | `UnknownKey` | no item of the datastore tree links the secret |
+    /// | `unknown_field` | [`Error::UnknownField`] | `InvalidKey` | the secret's type has no field of this name |
+    /// | `field_not_set` | [`Error::FieldNotSet`] | `UnknownKey` | the field is null or absent |
+    /// | `wrong_secret_type` | [`Error::WrongSecretType`] | `InvalidKey` | the secret is of another type |
+    /// | `unknown_secret_type` | [`Error::UnknownSecretType`] | `Malformed` | no type can be decided |
+    /// | `invalid_totp` | [`Error::InvalidTotp`] | `Malformed` | unusable TOTP parameters |
+    /// | `unknown_share` | [`Error::UnknownShare`] | `UnknownKey` | a linked share could not be found |
+    /// | `missing_setting` | [`Error::MissingSetting`] | `InvalidKey` | a required setting is missing |
+    /// | `config` | [`Error::Config`] | `InvalidKey` | a setting is invalid |
+    /// | `random` | [`Error::Random`] | `Random` | the OS random number generator failed |
     #[must_use]
-    pub const fn as_str(&self) -> &'static str {
+    pub const fn code(&self) -> &'static str {
         match self {
             Self::InvalidHex { .. } => "invalid_hex",
             Self::InvalidLength { .. } => "invalid_length",
@@ -171,13 +287,23 @@ impl Error {
             Self::RequestTimeMissing => "request_time_missing",
             Self::ReplayTimeDifference => "replay_time_difference",
             Self::UnknownApiKey => "unknown_api_key",
+            Self::LoginRefused => "login_refused",
+            Self::SessionRejected => "session_rejected",
+            Self::NoPermission { .. } => "no_permission",
+            Self::NotFound { .. } => "not_found",
+            Self::NotAttached { .. } => "not_attached",
             Self::Http { .. } => "http_status",
             Self::Network(_) => "network",
             Self::Timeout => "timeout",
             Self::UnencryptedResponse => "unencrypted_response",
             Self::UnknownSecret { .. } => "unknown_secret",
             Self::UnknownField { .. } => "unknown_field",
+            Self::FieldNotSet { .. } => "field_not_set",
+            Self::WrongSecretType { .. } => "wrong_secret_type",
+            Self::UnknownSecretType => "unknown_secret_type",
+            Self::InvalidTotp(_) => "invalid_totp",
             Self::UnknownShare { .. } => "unknown_share",
+            Self::MissingSetting { .. } => "missing_setting",
             Self::Config(_) => "config",
             Self::Random => "random",
         }
@@ -216,5 +342,198 @@ impl Error {
         Self::MissingField {
             field: field.to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant, so that a new one must be added here (and to the table).
+    fn all() -> Vec<Error> {
+        vec![
+            Error::InvalidHex { field: "f" },
+            Error::InvalidLength {
+                field: "f",
+                expected: 32,
+                actual: 1,
+            },
+            Error::BadSignature,
+            Error::DecryptFailed,
+            Error::InvalidJson {
+                what: "w",
+                line: 1,
+                column: 2,
+            },
+            Error::MissingField { field: "f".into() },
+            Error::RestrictedApiKey,
+            Error::InvalidTimestamp { field: "f" },
+            Error::SessionExpired,
+            Error::ValidatorMissing,
+            Error::FingerprintMissing,
+            Error::FingerprintMismatch,
+            Error::RequestTimeMissing,
+            Error::ReplayTimeDifference,
+            Error::UnknownApiKey,
+            Error::LoginRefused,
+            Error::SessionRejected,
+            Error::NoPermission { action: "write" },
+            Error::NotFound {
+                what: "secret x".into(),
+            },
+            Error::NotAttached {
+                secret_id: "x".into(),
+                action: "read",
+            },
+            Error::Http {
+                status: 500,
+                message: "m".into(),
+            },
+            Error::Network("n".into()),
+            Error::Timeout,
+            Error::UnencryptedResponse,
+            Error::UnknownSecret {
+                secret_id: "x".into(),
+            },
+            Error::UnknownField { field: "f".into() },
+            Error::FieldNotSet {
+                field: "f".into(),
+                secret_type: "note",
+            },
+            Error::WrongSecretType {
+                expected: "totp",
+                actual: "note",
+            },
+            Error::UnknownSecretType,
+            Error::InvalidTotp("digits"),
+            Error::UnknownShare {
+                share_id: "x".into(),
+            },
+            Error::MissingSetting {
+                name: "PSONO_CI_SERVER_URL",
+            },
+            Error::Config("c".into()),
+            Error::Random,
+        ]
+    }
+
+    #[test]
+    fn every_code_is_pinned() {
+        let pinned: Vec<&str> = all().iter().map(Error::code).collect();
+        assert_eq!(
+            pinned,
+            [
+                "invalid_hex",
+                "invalid_length",
+                "bad_signature",
+                "decrypt_failed",
+                "invalid_json",
+                "missing_field",
+                "restricted_api_key",
+                "invalid_timestamp",
+                "expired",
+                "validator_missing",
+                "fingerprint_missing",
+                "fingerprint_mismatch",
+                "request_time_missing",
+                "replay_time_difference",
+                "unknown_api_key",
+                "login_refused",
+                "session_rejected",
+                "no_permission",
+                "not_found",
+                "not_attached",
+                "http_status",
+                "network",
+                "timeout",
+                "unencrypted_response",
+                "unknown_secret",
+                "unknown_field",
+                "field_not_set",
+                "wrong_secret_type",
+                "unknown_secret_type",
+                "invalid_totp",
+                "unknown_share",
+                "missing_setting",
+                "config",
+                "random",
+            ]
+        );
+        // A pinning test that forgets a variant does not compile: this match is exhaustive
+        // within the crate.
+        for e in all() {
+            match e {
+                Error::InvalidHex { .. } => {}
+                Error::InvalidLength { .. } => {}
+                Error::BadSignature => {}
+                Error::DecryptFailed => {}
+                Error::InvalidJson { .. } => {}
+                Error::MissingField { .. } => {}
+                Error::RestrictedApiKey => {}
+                Error::InvalidTimestamp { .. } => {}
+                Error::SessionExpired => {}
+                Error::ValidatorMissing => {}
+                Error::FingerprintMissing => {}
+                Error::FingerprintMismatch => {}
+                Error::RequestTimeMissing => {}
+                Error::ReplayTimeDifference => {}
+                Error::UnknownApiKey => {}
+                Error::LoginRefused => {}
+                Error::SessionRejected => {}
+                Error::NoPermission { .. } => {}
+                Error::NotFound { .. } => {}
+                Error::NotAttached { .. } => {}
+                Error::Http { .. } => {}
+                Error::Network(_) => {}
+                Error::Timeout => {}
+                Error::UnencryptedResponse => {}
+                Error::UnknownSecret { .. } => {}
+                Error::UnknownField { .. } => {}
+                Error::FieldNotSet { .. } => {}
+                Error::WrongSecretType { .. } => {}
+                Error::UnknownSecretType => {}
+                Error::InvalidTotp(_) => {}
+                Error::UnknownShare { .. } => {}
+                Error::MissingSetting { .. } => {}
+                Error::Config(_) => {}
+                Error::Random => {}
+            }
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut codes: Vec<&str> = all().iter().map(Error::code).collect();
+        for c in &codes {
+            assert!(
+                c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{c}"
+            );
+        }
+        codes.sort_unstable();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n);
+    }
+
+    #[test]
+    fn display_texts_are_actionable() {
+        assert_eq!(
+            Error::NotAttached {
+                secret_id: "x".into(),
+                action: "read"
+            }
+            .to_string(),
+            "secret x is not attached to this api key, or the key may not read it (attach it to the key in the psono web client)"
+        );
+        assert_eq!(
+            Error::FieldNotSet {
+                field: "password".into(),
+                secret_type: "application_password"
+            }
+            .to_string(),
+            "the password field of this application_password secret is not set"
+        );
+        assert_eq!(Error::SessionExpired.kind(), ErrorKind::Expired);
     }
 }

@@ -8,8 +8,10 @@ pub mod crypto;
 mod error;
 mod json;
 pub mod login;
+pub mod secret;
 pub mod server;
 pub mod time;
+pub mod totp;
 pub mod transport;
 pub mod tree;
 
@@ -19,15 +21,23 @@ pub mod client;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod config;
+#[cfg(feature = "reqwest")]
+mod session;
 
 #[cfg(feature = "reqwest")]
-pub use client::{Client, DatastoreSummary, Session};
+pub use client::{ApiKeyInfo, Client, DatastoreSummary, Source, Via};
 #[cfg(feature = "reqwest")]
-pub use config::Config;
+pub use config::{Config, Settings};
 pub use crypto::{BoxSecretKey, PublicKey, SecretKey, SigningSeed, VerifyKey};
 pub use error::Error;
+pub use keyauth_core;
+pub use keyauth_core::{Clock, SystemClock, UnixTime};
 pub use login::{LoginInfo, LoginRequest, LoginResponse, LoginUser, Token, UserKeys};
+pub use secret::{EnvVar, FieldName, Secret, SecretType};
+#[cfg(feature = "reqwest")]
+pub use session::Session;
 pub use time::Timestamp;
+pub use totp::{Totp, TotpAlgorithm};
 pub use transport::EncryptedBody;
 pub use tree::{
     ApiKeyAccessSecret, Datastore, EncryptedDatastore, EncryptedSecret, EncryptedShare, Entry,

@@ -444,7 +444,7 @@ fn redacted_debug_and_error_display() {
     );
     let err = body.open_json(&SecretKey::from_bytes([1; 32])).unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
-    assert_eq!(err.as_str(), "invalid_json");
+    assert_eq!(err.code(), "invalid_json");
 }
 
 proptest! {

@@ -14,6 +14,10 @@ use psono_client::{Client, Config, Error, SecretData};
 use serde_json::json;
 use server::*;
 
+fn key11() -> psono_client::SecretKey {
+    psono_client::SecretKey::from_bytes([0x11; 32])
+}
+
 async fn session(srv: &TestServer, key: &ApiKeyCreds) -> psono_client::Session {
     Client::new(srv.config(key)).unwrap().login().await.unwrap()
 }
@@ -50,9 +54,8 @@ async fn read_password_datastore_and_empty_datastore() {
         .unwrap_err();
     assert_eq!(
         err,
-        Error::Http {
-            status: 403,
-            message: "NO_PERMISSION_OR_NOT_EXIST".into()
+        Error::NotFound {
+            what: "datastore 00000000-0000-4000-8000-000000000000".into()
         }
     );
 }
@@ -124,7 +127,7 @@ async fn reads_each_secret_and_field() {
         .secret("00000000-0000-4000-8000-00000000dead")
         .await
         .unwrap_err();
-    assert_eq!(err.as_str(), "unknown_secret");
+    assert_eq!(err.code(), "unknown_secret");
     // Debug never shows values.
     let dbg = format!("{web:?}");
     assert!(
@@ -145,6 +148,16 @@ async fn malformed_secret_id_gets_the_servers_message() {
             status: 400,
             message: "SECRET_ID_MALFORMED".into()
         }
+    );
+    // An unknown secret id: not found, in words a person can act on.
+    let err = s
+        .secret_with_key("00000000-0000-4000-8000-00000000dead", &key)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    assert_eq!(
+        err.to_string(),
+        "secret 00000000-0000-4000-8000-00000000dead not found, or the api key's user has no access to it"
     );
 }
 
@@ -167,7 +180,7 @@ async fn update_secret_round_trip_and_read_only_key_refused() {
         .update_secret(SECRET_NOTE, &key, &data)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Http { status: 403, .. }), "{err:?}");
+    assert_eq!(err, Error::NoPermission { action: "write" });
 }
 
 #[tokio::test]
@@ -177,7 +190,13 @@ async fn restricted_key_reads_its_secret_and_is_refused_others() {
     let data = client.api_key_access_secret(SECRET_WEB).await.unwrap();
     assert_eq!(data.json(), &srv.fixture.secrets[0].3);
     let err = client.api_key_access_secret(SECRET_NOTE).await.unwrap_err();
-    assert!(matches!(err, Error::Http { status: 400, .. }), "{err:?}");
+    assert_eq!(
+        err,
+        Error::NotAttached {
+            secret_id: SECRET_NOTE.into(),
+            action: "read"
+        }
+    );
     // It can still log in, but the login withholds the user's keys.
     let s = client.login().await.unwrap();
     assert!(s.info().restrict_to_secrets);
@@ -187,14 +206,17 @@ async fn restricted_key_reads_its_secret_and_is_refused_others() {
         Error::RestrictedApiKey
     );
     // Sessionless access with an unknown key id is refused.
-    let mut cfg = srv.config(&srv.fixture.restricted);
-    cfg.api_key_id = "00000000-0000-4000-8000-000000000000".into();
+    let cfg = srv.config_as(
+        "00000000-0000-4000-8000-000000000000",
+        &srv.fixture.restricted,
+    );
     let err = Client::new(cfg)
         .unwrap()
         .api_key_access_secret(SECRET_WEB)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Http { status: 400, .. }));
+    assert_eq!(err.code(), "not_attached");
+    drop(s);
 }
 
 #[tokio::test]
@@ -213,8 +235,10 @@ async fn tampered_server_signature_is_refused_before_decryption() {
     srv.state
         .tamper_login_signature
         .store(false, Ordering::SeqCst);
-    let mut cfg = srv.config(&srv.fixture.full);
-    cfg.server_signature = Some(psono_client::SigningSeed::generate().unwrap().verify_key());
+    let cfg = srv.config(&srv.fixture.full).session_keys(
+        psono_client::SigningSeed::from_hex(&srv.fixture.full.private_key_hex).unwrap(),
+        psono_client::SigningSeed::generate().unwrap().verify_key(),
+    );
     let err = Client::new(cfg).unwrap().login().await.unwrap_err();
     assert_eq!(err, Error::BadSignature);
 }
@@ -238,26 +262,15 @@ async fn tampered_or_plaintext_responses_are_refused() {
 #[tokio::test]
 async fn bad_login_signature_and_unknown_key_are_refused_by_the_server() {
     let srv = TestServer::start().await;
-    let mut cfg = srv.config(&srv.fixture.full);
-    cfg.api_key_private_key = Some(psono_client::SigningSeed::generate().unwrap());
-    let err = Client::new(cfg).unwrap().login().await.unwrap_err();
-    assert_eq!(
-        err,
-        Error::Http {
-            status: 400,
-            message: "non_field_errors: Signature invalid.".into()
-        }
+    let cfg = srv.config(&srv.fixture.full).session_keys(
+        psono_client::SigningSeed::generate().unwrap(),
+        psono_client::VerifyKey::from_hex(&srv.fixture.server_signature_hex).unwrap(),
     );
-    let mut cfg = srv.config(&srv.fixture.full);
-    cfg.api_key_id = "00000000-0000-4000-8000-000000000000".into();
     let err = Client::new(cfg).unwrap().login().await.unwrap_err();
-    assert_eq!(
-        err,
-        Error::Http {
-            status: 400,
-            message: "non_field_errors: NO_PERMISSION_OR_NOT_EXIST".into()
-        }
-    );
+    assert_eq!(err, Error::LoginRefused);
+    let cfg = srv.config_as("00000000-0000-4000-8000-000000000000", &srv.fixture.full);
+    let err = Client::new(cfg).unwrap().login().await.unwrap_err();
+    assert_eq!(err, Error::UnknownApiKey);
     assert_eq!(srv.tokens(), 0);
 }
 
@@ -271,25 +284,39 @@ async fn expired_token_is_refused_by_server_and_noticed_by_client() {
         psono_client::Timestamp::from_unix(keyauth_core::Clock::now(&keyauth_core::SystemClock));
     assert!(till.seconds_since(now) < 601.0 && till.seconds_since(now) > 590.0);
     // Server-side: its clock moves past valid_till; the client's does not.
+    // The server expires the session mid-run: the session logs in again once and repeats
+    // the request; the stale token is not left behind.
     srv.state.clock_offset.store(601, Ordering::SeqCst);
-    let err = s.datastores().await.unwrap_err();
+    assert_eq!(s.datastores().await.unwrap().len(), 2);
+    assert_eq!(s.logins(), 2);
     assert_eq!(
-        err,
-        Error::Http {
-            status: 401,
-            message: "Invalid token or not yet activated.".into()
-        }
+        srv.tokens(),
+        2,
+        "the expired token stays in the table, the server rejects it"
     );
     srv.state.clock_offset.store(0, Ordering::SeqCst);
+    srv.expire_sessions();
+    assert_eq!(s.datastores().await.unwrap().len(), 2);
+    assert_eq!(s.logins(), 3);
     // Client-side: its clock is past valid_till, no request is sent.
     let clock = Arc::new(FixedClock::new(till.to_unix().saturating_add(2)));
-    let mut cfg = srv.config(&srv.fixture.full);
-    cfg.clock = clock.clone();
+    let cfg = srv.config(&srv.fixture.full).clock(clock.clone());
     let s2 = Client::new(cfg).unwrap().login().await.unwrap();
-    clock.set(s2.info().session_valid_till().to_unix().saturating_add(1));
+    // Past valid_till by the local clock: a fresh login first (no wasted refused request),
+    // and when the fresh session is expired by that clock too, no request at all.
+    clock.set(
+        s2.info()
+            .session_valid_till()
+            .to_unix()
+            .saturating_add(10_000),
+    );
     let before = srv.state.requests.load(Ordering::SeqCst);
     assert_eq!(s2.datastores().await.unwrap_err(), Error::SessionExpired);
-    assert_eq!(srv.state.requests.load(Ordering::SeqCst), before);
+    assert_eq!(
+        srv.state.requests.load(Ordering::SeqCst),
+        before + 1,
+        "one login, no refused request"
+    );
     let _ = UnixTime::new(0);
 }
 
@@ -323,8 +350,10 @@ async fn server_info_is_verified() {
         info["public_key"],
         srv.fixture.server_public_key_hex.as_str()
     );
-    let mut cfg = srv.config(&srv.fixture.full);
-    cfg.server_signature = Some(psono_client::SigningSeed::generate().unwrap().verify_key());
+    let cfg = srv.config(&srv.fixture.full).session_keys(
+        psono_client::SigningSeed::generate().unwrap(),
+        psono_client::SigningSeed::generate().unwrap().verify_key(),
+    );
     assert_eq!(
         Client::new(cfg).unwrap().server_info().await.unwrap_err(),
         Error::BadSignature
@@ -336,7 +365,7 @@ async fn server_down_is_a_network_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let cfg = Config::new(&format!("http://{addr}"), FULL_KEY_ID, &"11".repeat(32))
+    let cfg = Config::new(&format!("http://{addr}"), FULL_KEY_ID, key11())
         .unwrap()
         .with_session_keys(
             &"22".repeat(32),
@@ -364,8 +393,9 @@ async fn silent_server_times_out() {
             }
         }
     });
-    let mut cfg = Config::new(&format!("http://{addr}"), FULL_KEY_ID, &"11".repeat(32)).unwrap();
-    cfg.timeout = Duration::from_millis(300);
+    let cfg = Config::new(&format!("http://{addr}"), FULL_KEY_ID, key11())
+        .unwrap()
+        .with_timeout(Duration::from_millis(300));
     let started = std::time::Instant::now();
     let err = Client::new(cfg)
         .unwrap()
@@ -398,7 +428,7 @@ async fn config_from_env_vars_and_file_logs_in() {
             .map(|(_, v)| v.clone())
     };
     let cfg = Config::from_vars(lookup).unwrap();
-    assert_eq!(cfg.timeout, Duration::from_secs(5));
+    assert_eq!(cfg.timeout(), Duration::from_secs(5));
     let dbg = format!("{cfg:?}");
     assert!(
         !dbg.contains(&k.secret_key_hex) && !dbg.contains(&k.private_key_hex),
@@ -417,15 +447,21 @@ async fn config_from_env_vars_and_file_logs_in() {
     let only_path =
         |name: &str| (name == "PSONO_CI_CONFIG_PATH").then(|| path.display().to_string());
     let cfg = Config::from_vars(only_path).unwrap();
-    assert_eq!(cfg.timeout, Duration::from_secs(7));
-    assert_eq!(cfg.server_url, srv.url);
+    assert_eq!(cfg.timeout(), Duration::from_secs(7));
+    assert_eq!(cfg.server_url(), srv.url);
     let s = Client::new(cfg).unwrap().login().await.unwrap();
     assert_eq!(s.datastores().await.unwrap().len(), 2);
     std::fs::remove_dir_all(&dir).unwrap();
 
     // Missing and malformed settings are named, values never echoed.
     let err = Config::from_vars(|_| None).unwrap_err();
-    assert_eq!(err, Error::Config("PSONO_CI_SERVER_URL is not set".into()));
+    assert_eq!(
+        err,
+        Error::MissingSetting {
+            name: "PSONO_CI_SERVER_URL"
+        }
+    );
+    assert_eq!(err.to_string(), "PSONO_CI_SERVER_URL is not set");
     let err = Config::from_toml("version = \"1\"\n[psono_settings]\napi_key_id = \"x\"\napi_secret_key_hex = \"zz\"\nserver_url = \"http://x\"\n").unwrap_err();
     assert!(!err.to_string().contains("zz"), "{err}");
 }
@@ -447,13 +483,13 @@ async fn secret_values_never_reach_debug_or_errors() {
 async fn tls_is_verified_and_responses_are_capped() {
     let srv = TestServer::start().await;
     // https to a plain-HTTP port: the TLS handshake fails, nothing is read.
-    let mut cfg = srv.config(&srv.fixture.full);
-    cfg.server_url = srv.url.replace("http://", "https://");
+    let cfg = srv
+        .config(&srv.fixture.full)
+        .with_server_url(&srv.url.replace("http://", "https://"));
     let err = Client::new(cfg).unwrap().login().await.unwrap_err();
     assert!(matches!(err, Error::Network(_)), "{err:?}");
     // A body over the cap is refused.
-    let mut cfg = srv.config(&srv.fixture.full);
-    cfg.max_response_bytes = 64;
+    let cfg = srv.config(&srv.fixture.full).with_max_response_bytes(64);
     let err = Client::new(cfg).unwrap().login().await.unwrap_err();
     assert_eq!(err, Error::Network("response too large".into()));
 }

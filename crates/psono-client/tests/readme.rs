@@ -6,7 +6,7 @@
 
 mod server;
 
-use psono_client::{Client, Config, Error};
+use psono_client::{Client, Config, Error, FieldName, Via};
 
 #[tokio::test]
 async fn readme_client_example() -> Result<(), Error> {
@@ -29,28 +29,37 @@ async fn readme_client_example() -> Result<(), Error> {
     };
 
     let client = Client::new(Config::from_vars(env)?)?;
-    let session = client.login().await?;
-    let datastore = session.password_datastore().await?;
-    let tree = session.tree(&datastore).await?;
-    let mut listed = Vec::new();
-    for entry in &tree.entries {
-        listed.push(format!("{} ({})", entry.path.join("/"), entry.kind));
-    }
+
+    let before = srv.state.requests.load(std::sync::atomic::Ordering::SeqCst);
+    let (secret, source) = client
+        .read_secret("4f1a90be-48bc-4dae-9c76-3a17ca7fa6ff", Via::Auto)
+        .await?;
+    assert_eq!(source, psono_client::Source::ApiKeyAccess);
+    assert_eq!(secret.kind().item_type(), "website_password");
+    let password = secret.get(&FieldName::parse("password")?)?;
+    assert_eq!(password, "pä$$ wörd 🔑");
+    assert_eq!(
+        srv.state.requests.load(std::sync::atomic::Ordering::SeqCst) - before,
+        1
+    );
+
+    let before = srv.state.requests.load(std::sync::atomic::Ordering::SeqCst);
+    let listed = client
+        .with_session(async |session| {
+            let tree = session.tree(&session.password_datastore().await?).await?;
+            let mut listed = Vec::new();
+            for entry in &tree.entries {
+                listed.push(format!("{} ({})", entry.path.join("/"), entry.kind));
+            }
+            Ok::<_, Error>(listed)
+        })
+        .await?;
     assert_eq!(listed[0], "Example (website_password)");
     assert_eq!(listed[4], "Team/Nested/2FA (totp)");
-    let secret = session
-        .secret("4f1a90be-48bc-4dae-9c76-3a17ca7fa6ff")
-        .await?;
-    let password = secret.field_str("website_password_password")?;
-    assert_eq!(password, Some("pä$$ wörd 🔑"));
-    session.logout().await?;
-
-    let secret = client
-        .api_key_access_secret("4f1a90be-48bc-4dae-9c76-3a17ca7fa6ff")
-        .await?;
+    // login, datastore list, datastore, two shares, logout.
     assert_eq!(
-        secret.field_str("website_password_username")?,
-        Some("alice")
+        srv.state.requests.load(std::sync::atomic::Ordering::SeqCst) - before,
+        6
     );
     assert_eq!(srv.tokens(), 0);
     Ok(())

@@ -13,6 +13,8 @@
     missing_docs
 )]
 
+pub mod tls;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -35,6 +37,9 @@ use serde_json::{Value, json};
 pub const FULL_KEY_ID: &str = "6f2b7a0e-6a55-4d1c-9a0e-1c2d3e4f5a6b";
 pub const READONLY_KEY_ID: &str = "8c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 pub const RESTRICTED_KEY_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d";
+/// Restricted to secrets, read + write (the usual psonoci CI key): every secret but the note
+/// attached.
+pub const RESTRICTED_WRITE_KEY_ID: &str = "5d6e7f80-9a1b-4c2d-8e3f-405162738495";
 
 pub const DATASTORE_ID: &str = "f1ef6748-ab1d-48a1-9349-f38e5b9276aa";
 pub const USER_DATASTORE_ID: &str = "f8d33833-8224-454d-9572-a3fcc71eb340";
@@ -95,6 +100,7 @@ pub struct ServerState {
     datastores: Vec<(String, DatastoreRec)>,
     shares: HashMap<String, Stored>,
     secrets: Mutex<HashMap<String, Stored>>,
+    secret_keys: HashMap<String, SecretKey>,
     /// Seconds added to the wall clock (to expire sessions).
     pub clock_offset: AtomicI64,
     /// Sign the login info with another key.
@@ -114,6 +120,7 @@ pub struct Fixture {
     pub full: ApiKeyCreds,
     pub readonly: ApiKeyCreds,
     pub restricted: ApiKeyCreds,
+    pub restricted_write: ApiKeyCreds,
     /// secret id → (path, type, fields)
     pub secrets: Vec<(&'static str, Vec<&'static str>, &'static str, Value)>,
 }
@@ -283,6 +290,7 @@ impl TestServer {
             (FULL_KEY_ID, false, true, true),
             (READONLY_KEY_ID, false, true, false),
             (RESTRICTED_KEY_ID, true, true, false),
+            (RESTRICTED_WRITE_KEY_ID, true, true, true),
         ] {
             let private = SigningSeed::generate().unwrap();
             let private_hex = hex_encode(&*private.to_box_secret_key().to_bytes());
@@ -297,6 +305,11 @@ impl TestServer {
                     SECRET_NOTE.to_owned(),
                     secret.wrap_key(&secret_keys[SECRET_NOTE]).unwrap(),
                 );
+            }
+            if restrict && write {
+                for sid in [SECRET_ENV, SECRET_DB, SECRET_TOTP] {
+                    attached.insert(sid.to_owned(), secret.wrap_key(&secret_keys[sid]).unwrap());
+                }
             }
             creds.push(ApiKeyCreds {
                 id: id.to_owned(),
@@ -322,6 +335,7 @@ impl TestServer {
             full: creds[0].clone(),
             readonly: creds[1].clone(),
             restricted: creds[2].clone(),
+            restricted_write: creds[3].clone(),
             secrets: secrets_plain,
         };
         let state = Arc::new(ServerState {
@@ -333,6 +347,10 @@ impl TestServer {
             datastores,
             shares,
             secrets: Mutex::new(secrets),
+            secret_keys: secret_keys
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
             clock_offset: AtomicI64::new(0),
             tamper_login_signature: AtomicBool::new(false),
             tamper_responses: AtomicBool::new(false),
@@ -348,7 +366,12 @@ impl TestServer {
             .route("/share/{id}/", get(share_read))
             .route("/secret/{id}/", get(secret_read))
             .route("/secret/", post(secret_update))
-            .route("/api-key-access/secret/", post(api_key_access_secret))
+            .route(
+                "/api-key-access/secret/",
+                post(api_key_access_secret).put(api_key_access_write),
+            )
+            .route("/api-key-access/inspect/", post(api_key_access_inspect))
+            .fallback(not_found_page)
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -366,14 +389,62 @@ impl TestServer {
 
     /// A client config for one of the fixture's keys.
     pub fn config(&self, key: &ApiKeyCreds) -> psono_client::Config {
-        psono_client::Config::new(&self.url, &key.id, &key.secret_key_hex)
-            .unwrap()
-            .with_session_keys(&key.private_key_hex, &self.fixture.server_signature_hex)
-            .unwrap()
+        self.config_as(&key.id, key)
+    }
+
+    /// A client config with another key id (e.g. an unknown one) and `key`'s keys.
+    pub fn config_as(&self, id: &str, key: &ApiKeyCreds) -> psono_client::Config {
+        psono_client::Config::new(
+            &self.url,
+            id,
+            SecretKey::from_hex(&key.secret_key_hex).unwrap(),
+        )
+        .unwrap()
+        .with_session_keys(&key.private_key_hex, &self.fixture.server_signature_hex)
+        .unwrap()
     }
 
     pub fn tokens(&self) -> usize {
         self.state.tokens.lock().unwrap().len()
+    }
+
+    /// Expires every session on the server (as its 600 s limit would).
+    pub fn expire_sessions(&self) {
+        let past = now_micros(&self.state).plus_seconds(-1);
+        for t in self.state.tokens.lock().unwrap().values_mut() {
+            t.valid_till = past;
+        }
+    }
+
+    /// The decrypted fields of a stored secret.
+    pub fn secret_fields(&self, id: &str) -> Value {
+        let secrets = self.state.secrets.lock().unwrap();
+        let sec = &secrets[id];
+        let plain = self.state.secret_keys[id]
+            .open_hex(&sec.data, &sec.data_nonce)
+            .unwrap();
+        serde_json::from_slice(&plain).unwrap()
+    }
+
+    /// Stores new plaintext fields for a secret (encrypted with its key).
+    pub fn store_fields(&self, id: &str, fields: &Value) {
+        let (data, data_nonce) = seal(&self.state.secret_keys[id], &fields.to_string());
+        self.state
+            .secrets
+            .lock()
+            .unwrap()
+            .insert(id.to_owned(), Stored { data, data_nonce });
+    }
+
+    /// What psonoci 0.6.0's `secret set` leaves behind: every field of its GenericSecret
+    /// present (website fields first), the secret's own values kept, all others null.
+    pub fn psonoci_rewrite(&self, id: &str) {
+        let old = self.secret_fields(id);
+        let mut m = serde_json::Map::new();
+        for f in PSONOCI_FIELDS {
+            m.insert((*f).to_owned(), old.get(*f).cloned().unwrap_or(Value::Null));
+        }
+        self.store_fields(id, &Value::Object(m));
     }
 }
 
@@ -802,6 +873,144 @@ async fn api_key_access_secret(State(s): State<Arc<ServerState>>, body: Bytes) -
     // json.dumps through StaticHTMLRenderer.
     let body = python_json(&json!({"data": sec.data, "data_nonce": sec.data_nonce,
         "secret_key": wrapped, "secret_key_nonce": wrapped_nonce, "read_count": 1}));
+    (
+        StatusCode::OK,
+        [("content-type", "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// psonoci 0.6.0's `GenericSecret` fields in declaration order (serde writes them all).
+pub const PSONOCI_FIELDS: &[&str] = &[
+    "website_password_url_filter",
+    "website_password_notes",
+    "website_password_password",
+    "website_password_username",
+    "website_password_url",
+    "website_password_title",
+    "application_password_notes",
+    "application_password_password",
+    "application_password_username",
+    "application_password_title",
+    "bookmark_url_filter",
+    "bookmark_notes",
+    "bookmark_url",
+    "bookmark_title",
+    "mail_gpg_own_key_private",
+    "mail_gpg_own_key_public",
+    "mail_gpg_own_key_name",
+    "mail_gpg_own_key_email",
+    "mail_gpg_own_key_title",
+    "note_notes",
+    "note_title",
+    "identity_title",
+    "identity_first_name",
+    "identity_last_name",
+    "identity_company",
+    "identity_address",
+    "identity_city",
+    "identity_postal_code",
+    "identity_state",
+    "identity_country",
+    "identity_phone_number",
+    "identity_email",
+    "identity_notes",
+    "environment_variables_title",
+    "environment_variables_notes",
+    "environment_variables_variables",
+    "ssh_own_key_title",
+    "ssh_own_key_public",
+    "ssh_own_key_notes",
+    "ssh_own_key_private",
+    "totp_title",
+    "totp_period",
+    "totp_algorithm",
+    "totp_digits",
+    "totp_code",
+    "totp_notes",
+    "credit_card_title",
+    "credit_card_number",
+    "credit_card_cvc",
+    "credit_card_name",
+    "credit_card_valid_through",
+    "credit_card_pin",
+    "credit_card_notes",
+    "elster_certificate_title",
+    "elster_certificate_file_content",
+    "elster_certificate_password",
+    "elster_certificate_retrieval_code",
+    "elster_certificate_notes",
+];
+
+/// Django's 404 page for an unknown path (DEBUG off).
+async fn not_found_page(State(s): State<Arc<ServerState>>) -> Response {
+    s.requests.fetch_add(1, Ordering::SeqCst);
+    (
+        StatusCode::NOT_FOUND,
+        [("content-type", "text/html; charset=utf-8")],
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n",
+    )
+        .into_response()
+}
+
+/// `PUT /api-key-access/secret/`: psonoci's write path (`api_key.write`, secret attached).
+async fn api_key_access_write(State(s): State<Arc<ServerState>>, body: Bytes) -> Response {
+    s.requests.fetch_add(1, Ordering::SeqCst);
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return raw(StatusCode::BAD_REQUEST, "non_field_errors");
+    };
+    let field = |k: &str| v.get(k).and_then(Value::as_str);
+    let (Some(key_id), Some(secret_id), Some(data), Some(nonce)) = (
+        field("api_key_id"),
+        field("secret_id"),
+        field("data"),
+        field("data_nonce"),
+    ) else {
+        return raw(StatusCode::BAD_REQUEST, "api_key_idsecret_iddatadata_nonce");
+    };
+    let Some(key) = s.api_keys.get(key_id).filter(|k| k.write) else {
+        return raw(StatusCode::BAD_REQUEST, "non_field_errors");
+    };
+    if !key.secrets.contains_key(secret_id) {
+        return raw(StatusCode::BAD_REQUEST, "non_field_errors");
+    }
+    let mut secrets = s.secrets.lock().unwrap();
+    let Some(sec) = secrets.get_mut(secret_id) else {
+        return raw(StatusCode::BAD_REQUEST, "non_field_errors");
+    };
+    sec.data = data.to_owned();
+    sec.data_nonce = nonce.to_owned();
+    (
+        StatusCode::OK,
+        [("content-type", "text/html; charset=utf-8")],
+        "{}",
+    )
+        .into_response()
+}
+
+/// `POST /api-key-access/inspect/`.
+async fn api_key_access_inspect(State(s): State<Arc<ServerState>>, body: Bytes) -> Response {
+    s.requests.fetch_add(1, Ordering::SeqCst);
+    let Some(key_id) = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+        v.get("api_key_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }) else {
+        return raw(StatusCode::BAD_REQUEST, "api_key_id");
+    };
+    let Some(key) = s.api_keys.get(&key_id) else {
+        return raw(StatusCode::BAD_REQUEST, "non_field_errors");
+    };
+    let mut ids: Vec<&String> = key.secrets.keys().collect();
+    ids.sort();
+    let list: Vec<Value> = ids
+        .into_iter()
+        .map(|id| json!({"secret_id": id, "write_date": "2026-01-01T00:00:00.000000Z"}))
+        .collect();
+    let body = python_json(&json!({"allow_insecure_access": false,
+        "restrict_to_secrets": key.restrict_to_secrets, "read": key.read, "write": key.write,
+        "api_key_secrets": list}));
     (
         StatusCode::OK,
         [("content-type", "text/html; charset=utf-8")],
