@@ -68,6 +68,32 @@ def texts(pattern, *fields):
                     yield v
 
 
+def handshake_seeds():
+    """authkey-handshake: TL bodies of the recorded transcripts (first byte: the parser),
+    transport streams, and the client messages of whole exchanges for the server (each with a
+    2-byte big-endian length)."""
+    parser = {"req_pq_multi": 0, "resPQ": 1, "req_DH_params": 3, "server_DH_params_ok": 4,
+              "set_client_DH_params": 6, "dh_gen_ok": 8}
+    tl, server, transport = [], [], []
+    for c in cases("authkey-handshake.json"):
+        msgs = c.get("expect", {}).get("messages") or c.get("input", {}).get("honest_prefix") or []
+        bodies = [bytes.fromhex(m["packet"])[20:] for m in msgs if m.get("from") == "client"]
+        for m in msgs:
+            if m.get("tl") in parser:
+                tl.append(bytes([parser[m["tl"]]]) + bytes.fromhex(m["packet"])[20:])
+        if msgs:
+            tl.append(bytes([10]) + bytes.fromhex(msgs[0]["packet"]))
+        if bodies:
+            server.append(b"".join(len(b).to_bytes(2, "big") + b for b in bodies))
+        if c["op"] == "transport_frame":
+            transport.append(bytes([0]) + bytes.fromhex(c["expect"]["stream"])[1:])
+        if c["op"] == "transport_parse":
+            transport.append(bytes([3]) + bytes.fromhex(c["input"]["stream"]))
+    write("handshake_tl", tl)
+    write("handshake_server", server)
+    write("handshake_transport", transport)
+
+
 def main():
     write("core_base64", texts("core.json", "text", "base64", "hex"))
     write("core_parsers", list(texts("core.json", "hex", "text", "flavour")) + ["standard", "url_safe"])
@@ -87,6 +113,7 @@ def main():
     fields = [line.split(": ", 1)[1] for m in httpsig_msgs for line in m.split("\n")
               if line.split(":", 1)[0] in ("Signature-Input", "Signature", "Content-Digest")]
     write("httpsig_fields", fields + list(texts("rfc9421.json", "value")))
+    handshake_seeds()
     vec_files = []
     for path in sorted(glob.glob(os.path.join(ROOT, "crates", "*", "vectors", "*.json"))):
         with open(path, encoding="utf-8") as f:

@@ -20,6 +20,8 @@ pub fn schemes() -> Vec<Box<dyn Scheme>> {
     let mut v: Vec<Box<dyn Scheme>> = vec![Box::new(keyauth_core::conformance::Conformance)];
     #[cfg(feature = "authkey")]
     v.push(Box::new(authkey::conformance::Conformance::default()));
+    #[cfg(feature = "authkey")]
+    v.push(Box::new(authkey::conformance::HandshakeConformance));
     #[cfg(feature = "hmac")]
     v.push(Box::new(hmac_auth::conformance::Conformance));
     #[cfg(feature = "hmac")]

@@ -113,6 +113,7 @@ fn default_run_covers_every_crates_vectors() {
     for scheme in [
         "core",
         "authkey",
+        "authkey-handshake",
         "hmac-auth",
         "hmac-auth-strong",
         "httpsig",

@@ -10,11 +10,13 @@ mod key;
 pub mod manager;
 pub mod mtproto;
 pub mod mtpylon;
+#[cfg(feature = "net")]
+pub mod net;
 #[cfg(feature = "redis")]
 mod redis_manager;
 
 pub use error::Error;
-pub use handshake::{server_salt, tmp_aes_key_iv};
+pub use handshake::{HandshakeError, server_salt, tmp_aes_key_iv};
 pub use key::{AUTH_KEY_LEN, AuthKey};
 /// The shared foundation this crate's API is built on, so one dependency is enough.
 pub use keyauth_core;

@@ -86,6 +86,19 @@ pub trait AuthKeyManager: Send + Sync {
     /// [`Error::AuthKeyDoesNotExist`] when there is none; [`Error::Unavailable`] when the store
     /// does not answer.
     async fn del_key(&self, key: KeyRef<'_>) -> Result<(), Error>;
+
+    /// Stores a temporary key (created from `p_q_inner_data_temp*`) that disappears after
+    /// `ttl`; it must never be persisted as a permanent one.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the store does not answer, or (the default) cannot expire
+    /// keys.
+    async fn set_temp_key(&self, key: AuthKey, ttl: std::time::Duration) -> Result<(), Error> {
+        let _ = (key, ttl);
+        Err(Error::Unavailable {
+            reason: "this store cannot expire keys".into(),
+        })
+    }
 }
 
 macro_rules! forward_manager {
@@ -103,6 +116,9 @@ macro_rules! forward_manager {
             }
             async fn del_key(&self, key: KeyRef<'_>) -> Result<(), Error> {
                 (**self).del_key(key).await
+            }
+            async fn set_temp_key(&self, key: AuthKey, ttl: std::time::Duration) -> Result<(), Error> {
+                (**self).set_temp_key(key, ttl).await
             }
         }
     )*};
@@ -132,6 +148,8 @@ const SHARDS: usize = 16;
 #[derive(Default)]
 pub struct MemoryAuthKeyManager {
     shards: [RwLock<HashMap<u64, AuthKey>>; SHARDS],
+    /// Expiry of the temporary keys among them.
+    expiry: RwLock<HashMap<u64, std::time::Instant>>,
 }
 
 impl std::fmt::Debug for MemoryAuthKeyManager {
@@ -154,9 +172,44 @@ impl MemoryAuthKeyManager {
         &self.shards[(id as usize) % SHARDS]
     }
 
+    /// Drops `id` if it is a temporary key past its expiry; whether it did.
+    fn expire(&self, id: u64) -> bool {
+        let due = self
+            .expiry
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .is_some_and(|t| *t <= std::time::Instant::now());
+        if due {
+            self.expiry
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+            let mut shard = self.shard(id).write().unwrap_or_else(|e| e.into_inner());
+            shard.remove(&id);
+        }
+        due
+    }
+
+    /// Stores a temporary key that disappears after `ttl` (the synchronous form of
+    /// `set_temp_key`).
+    pub fn insert_temp(&self, key: AuthKey, ttl: std::time::Duration) {
+        let at = std::time::Instant::now() + ttl;
+        self.expiry
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.id(), at);
+        let mut shard = self
+            .shard(key.id())
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        shard.insert(key.id(), key);
+    }
+
     /// The key stored under `id`, if any (the synchronous form of `get_key`).
     #[must_use]
     pub fn get(&self, id: u64) -> Option<AuthKey> {
+        self.expire(id);
         // A poisoned lock only means another thread panicked mid-insert; the map is intact.
         let shard = self.shard(id).read().unwrap_or_else(|e| e.into_inner());
         shard.get(&id).cloned()
@@ -164,6 +217,10 @@ impl MemoryAuthKeyManager {
 
     /// Stores a key (the synchronous form of `set_key`).
     pub fn insert(&self, key: AuthKey) {
+        self.expiry
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key.id());
         let mut shard = self
             .shard(key.id())
             .write()
@@ -180,6 +237,7 @@ impl MemoryAuthKeyManager {
     /// Whether an id is stored.
     #[must_use]
     pub fn contains(&self, id: u64) -> bool {
+        self.expire(id);
         let shard = self.shard(id).read().unwrap_or_else(|e| e.into_inner());
         shard.contains_key(&id)
     }
@@ -235,10 +293,15 @@ impl AuthKeyManager for MemoryAuthKeyManager {
 
     async fn del_key(&self, key: KeyRef<'_>) -> Result<(), Error> {
         let id = key.id();
-        if self.remove(id) {
+        if !self.expire(id) && self.remove(id) {
             Ok(())
         } else {
             Err(Error::AuthKeyDoesNotExist { id })
         }
+    }
+
+    async fn set_temp_key(&self, key: AuthKey, ttl: std::time::Duration) -> Result<(), Error> {
+        self.insert_temp(key, ttl);
+        Ok(())
     }
 }

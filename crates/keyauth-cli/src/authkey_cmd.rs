@@ -58,6 +58,8 @@ Exit 1 when the packet is for another key (auth_key_id) or fails its msg_key che
         #[command(flatten)]
         io: PacketIo,
     },
+    #[command(flatten)]
+    Net(crate::authkey_net_cmd::NetCommand),
 }
 
 /// Where the key comes from: exactly one of these, or $KEYAUTH_AUTH_KEY_HEX (512 hex digits).
@@ -107,6 +109,7 @@ impl From<DirectionArg> for Direction {
 
 pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
     match args.command {
+        Command::Net(cmd) => crate::authkey_net_cmd::run(cmd, out),
         Command::Inspect { key } => {
             let key = auth_key(&key)?;
             let hash = hex::encode(key.hash());

@@ -7,6 +7,7 @@
 //! 2 usage or input error, 3 network or server error.
 
 mod authkey_cmd;
+mod authkey_net_cmd;
 mod exit;
 mod hmac_cmd;
 mod httpsig_cmd;

@@ -1,5 +1,7 @@
-//! The conformance runner (feature `conformance`) for `vectors/authkey.json`: mtpylon's
-//! `AuthKey` and `AuthKeyManager`, MTProto 2.0 message crypto, and the handshake values.
+//! The conformance runners (feature `conformance`): [`Conformance`] for `vectors/authkey.json`
+//! (mtpylon's `AuthKey` and `AuthKeyManager`, MTProto 2.0 message crypto, the handshake
+//! values) and [`HandshakeConformance`] for `vectors/authkey-handshake.json` (the whole
+//! auth-key exchange, see [`handshake`]).
 //!
 //! Manager sequences run on a fresh [`MemoryAuthKeyManager`], or with
 //! [`Conformance::on_redis`] on a [`RedisAuthKeyManager`](crate::RedisAuthKeyManager) under a
@@ -16,12 +18,21 @@ use keyauth_vectors::{Case, CaseError, CaseResult, Embedded, Input, Scheme};
 
 /// The vector files this crate owns, compiled in.
 pub const VECTORS: &[Embedded] = &[
-    ("authkey.json", include_str!("../vectors/authkey.json")),
+    ("authkey.json", include_str!("../../vectors/authkey.json")),
     (
         "authkey_extra.json",
-        include_str!("../vectors/authkey_extra.json"),
+        include_str!("../../vectors/authkey_extra.json"),
+    ),
+    (
+        "authkey-handshake.json",
+        include_str!("../../vectors/authkey-handshake.json"),
     ),
 ];
+
+pub mod handshake;
+mod replay;
+
+pub use handshake::HandshakeConformance;
 
 /// The runner for files of scheme `authkey`.
 #[derive(Clone, Debug, Default)]
