@@ -147,16 +147,13 @@ impl AuthKeyManager for RedisAuthKeyManager {
     }
 
     async fn set_temp_key(&self, key: AuthKey, ttl: std::time::Duration) -> Result<(), Error> {
-        let mut conn = self.conn.clone();
-        let () = redis::cmd("SET")
-            .arg(self.redis_key(key.id()))
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.redis_key(key.id()))
             .arg(&key.expose_secret()[..])
             .arg("PX")
-            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| unavailable(&e))?;
-        Ok(())
+            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
+        let ((), acked) = self.conn.write(&cmd).await.map_err(failed)?;
+        self.conn.require_replicas(acked).map_err(failed)
     }
 
     async fn has_key(&self, key: KeyRef<'_>) -> Result<bool, Error> {
