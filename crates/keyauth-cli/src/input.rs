@@ -199,38 +199,14 @@ pub(crate) fn data(flag: Option<&str>, file: Option<&Path>) -> Result<Vec<u8>, C
     }
 }
 
-/// A duration such as `90`, `90s`, `15m`, `1h`, `1h30m`, `2d` or `1w`, in seconds.
+/// A duration such as `90`, `90s`, `15m`, `1h`, `1h30m`, `2d` or `1w`, in seconds: the grammar
+/// of psono-client's `parse_duration` (psonoci's, so every duration flag reads alike), without
+/// surrounding whitespace.
 pub(crate) fn parse_duration(text: &str) -> Option<u64> {
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut any = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit: u64 = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 604_800,
-            _ => return None,
-        };
-        let n: u64 = digits.parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        digits.clear();
-        any = true;
+    if text.trim() != text {
+        return None;
     }
-    if !digits.is_empty() {
-        // Bare number: seconds (only alone, not after units: "1h30" is ambiguous).
-        if any {
-            return None;
-        }
-        total = digits.parse().ok()?;
-        any = true;
-    }
-    any.then_some(total)
+    psono_client::config::parse_duration(text).map(|d| d.as_secs())
 }
 
 /// Decodes hex (upper or lower case, surrounding whitespace ignored).
