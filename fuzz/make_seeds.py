@@ -1,6 +1,7 @@
 """Writes fuzz/seeds/<target>/: a small seed corpus per fuzz target, taken from the vector
 files (the inputs and outputs each scheme's vectors carry), so fuzzing starts from real values
-instead of empty input. Run from the repository root: python3 fuzz/make_seeds.py
+instead of empty input, and fuzz/dicts/<target>.dict, the tokens of each target's format.
+Run from the repository root: python3 fuzz/make_seeds.py
 
 Seeds are committed; the corpus libFuzzer grows (fuzz/corpus/) is not."""
 
@@ -11,6 +12,52 @@ import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fuzz", "seeds")
+DICTS = os.path.join(ROOT, "fuzz", "dicts")
+
+# Tokens per format (libFuzzer -dict): what a mutation rarely finds byte by byte.
+JSON_TOKENS = ['{', '}', '[', ']', ':', ',', '"', 'null', 'true', 'false', '-0', '1e308',
+               '"\\u0000"', '"\\ud800"', '0.1', '{"":""}']
+FORMATS = {
+    "json": JSON_TOKENS,
+    "toml": ['version = "1"', '[psono_settings]', '[http_options]', 'server_url = ',
+             'api_key_id = ', 'api_secret_key_hex = ', 'api_private_key_hex = ',
+             'server_signature_hex = ', 'server_public_key_hex = ', 'timeout = ',
+             'pem_root_certificate_path = ', 'der_root_certificate_path = ',
+             'session_duration = ', 'device_description = ', '"""', "'''", '=', '\n',
+             'PSONO_CI_SERVER_URL=', 'PSONO_CI_API_KEY_ID=', 'PSONO_CI_API_SECRET_KEY_HEX=',
+             'PSONO_CI_TIMEOUT=', 'PSONO_CI_API_PRIVATE_KEY_HEX='],
+    "psono": JSON_TOKENS + ['"website_password_title"', '"website_password_password"',
+             '"application_password_password"', '"bookmark_url"', '"note_notes"',
+             '"totp_code"', '"totp_algorithm"', '"totp_digits"', '"totp_period"',
+             '"env_vars"', '"key"', '"value"', '"secret_id"', '"secret_key"', '"data"',
+             '"data_nonce"', '"request_time"', '"request_device_fingerprint"', '"token"',
+             '"session_secret_key"', '"user_public_key"', 'SHA1', 'SHA256', 'SHA512',
+             '2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000000Z'],
+    "http": [': ', '\r\n', 'Signature', 'Signature-Input', 'Content-Digest', 'Content-Type',
+             'Authorization', 'Host', 'sig1=', '("@method" "@target-uri" "@authority")',
+             ';created=', ';expires=', ';nonce=', ';keyid=', ';alg=', ';tag=', ';req', ';sf',
+             ';bs', ';key=', ';tr', 'sha-256=:', 'sha-512=:', ':', '"hmac-sha256"',
+             '"ed25519"', 'POST', 'GET', 'HTTP/1.1'],
+    "cli": ['1h', '30s', '2d', '1w', '1h30m', '0', '18446744073709551615', '1.5', '=',
+            'name="x"', 'true', 'null', 'Authorization: ', 'Content-Type: ', 'password',
+            'username', 'url', 'notes', 'totp', 'env_vars', 'json'],
+}
+TARGET_FORMAT = {
+    "psono_json": "json", "psono_server": "psono", "psono_config": "toml",
+    "vector_files": "json", "ninchat_open_metadata": "json", "httpsig_fields": "http",
+    "httpsig_base": "http", "hmac_auth_layer": "http", "hmac_auth_headers": "http",
+    "cli_values": "cli",
+}
+
+
+def write_dict(target, fmt):
+    os.makedirs(DICTS, exist_ok=True)
+    with open(os.path.join(DICTS, target + ".dict"), "w", encoding="utf-8") as f:
+        f.write("# %s tokens for %s, written by fuzz/make_seeds.py\n" % (fmt, target))
+        for token in FORMATS[fmt]:
+            escaped = "".join("\\x%02x" % b if b < 0x20 or b in (0x22, 0x5c) or b > 0x7e
+                              else chr(b) for b in token.encode())
+            f.write('"%s"\n' % escaped)
 PER_TARGET = 40
 
 
@@ -122,6 +169,22 @@ def main():
             for c in doc["cases"][:10]:
                 vec_files.append(json.dumps({"scheme": doc["scheme"], "cases": [c]}))
     write("vector_files", vec_files)
+    psono_inputs = [c.get("input", {}) for c in cases("psono-client.json")]
+    write("psono_server", [json.dumps(i) for i in psono_inputs])
+    keys = [k for k in texts("psono-client.json", "key_hex", "secret_key_hex", "private_key_hex")
+            if len(k) == 64][:4] or ["07" * 32]
+    configs = ['version = "1"\n\n[psono_settings]\nserver_url = "https://psono.example.com/server"\n'
+               'api_key_id = "6f2b7a0e-6a55-4d1c-9a0e-1c2d3e4f5a6b"\napi_secret_key_hex = "%s"\n'
+               '\n[http_options]\ntimeout = 30\n' % k for k in keys]
+    configs += ["PSONO_CI_SERVER_URL=http://127.0.0.1:1\nPSONO_CI_API_KEY_ID=id\n"
+                "PSONO_CI_API_SECRET_KEY_HEX=%s\nPSONO_CI_TIMEOUT=30s\n" % k for k in keys]
+    write("psono_config", configs)
+    # Structure-aware targets read their input through `arbitrary`: a few plain strings and
+    # token lists still start them past the empty input.
+    write("cli_values", ["1h\x00", "1700000000.5", 'name="Enforced"', "Authorization: x"])
+    write("cli_args", [b"\x00\x01", b"\x00\x02\x00\x03", b"\x01\x05\x00"])
+    for target, fmt in TARGET_FORMAT.items():
+        write_dict(target, fmt)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Subcommand};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http::{Method, StatusCode};
 use keyauth_httpsig::http1::{parse_request, write_request};
 use keyauth_httpsig::{
     Algorithm, ComponentId, Error, SignOptions, Signer, SigningKey, StaticKeys, Verifier,
@@ -118,6 +118,15 @@ struct CurlArgs {
     /// The request body.
     #[arg(long, value_name = "D")]
     data: Option<String>,
+    /// Give up after this long (90, 30s, 5m...).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    timeout: String,
+    /// Also print the response headers on stderr.
+    #[arg(short = 'i', long)]
+    include: bool,
+    /// Refuse a response body larger than this many bytes (read as it arrives, never whole).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::http_send::MAX_RESPONSE_BYTES)]
+    max_response_bytes: u64,
 }
 
 pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
@@ -256,83 +265,70 @@ fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-fn parse_headers(list: &[String]) -> Result<HeaderMap, CliError> {
-    let mut headers = HeaderMap::new();
-    for h in list {
-        let (n, v) = h
-            .split_once(':')
-            .ok_or_else(|| CliError::input("bad_header", format!("not `Name: value`: {h}")))?;
-        let name = HeaderName::from_bytes(n.trim().as_bytes())
-            .map_err(|_| CliError::input("bad_header", format!("not a header name: {n}")))?;
-        let value = HeaderValue::from_str(v.trim())
-            .map_err(|_| CliError::input("bad_header", format!("header {n}: bad value")))?;
-        headers.append(name, value);
-    }
-    Ok(headers)
-}
-
 fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
-    let method = Method::from_bytes(a.method.as_bytes())
-        .map_err(|_| CliError::input("bad_method", format!("not a method: {}", a.method)))?;
+    let method = Method::from_bytes(a.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
+        CliError::input(
+            "bad_method",
+            format!("{:?} is not an HTTP method", a.method),
+        )
+    })?;
+    // The parser's message never repeats the URL, which may carry a password.
     let url = reqwest::Url::parse(&a.url)
         .map_err(|e| CliError::input("bad_url", format!("not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(CliError::input("bad_url", "only http and https URLs"));
     }
+    let timeout = input::parse_duration(&a.timeout)
+        .filter(|&s| s > 0)
+        .ok_or_else(|| {
+            CliError::input("bad_duration", "--timeout is not a duration (30s, 5m...)")
+        })?;
     let signer = signer_for(signing_key(&a.key)?, &a.key);
     let mut req = reqwest::Request::new(method, url);
-    *req.headers_mut() = parse_headers(&a.headers)?;
+    *req.headers_mut() = input::parse_headers(&a.headers)?;
     if let Some(d) = &a.data {
         *req.body_mut() = Some(d.clone().into());
     }
     signer
         .sign_reqwest(&mut req)
         .map_err(|e| CliError::input(e.code(), e.to_string()))?;
-    let answer = crate::block_on(async move {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            // A redirect would carry the signature to a URL it does not cover.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| CliError::network("http", format!("cannot build a client: {e}")))?;
-        let res = client.execute(req).await.map_err(|e| {
-            let e = e.without_url();
-            if e.is_connect() {
-                CliError::network("unreachable", format!("cannot connect: {e}"))
-            } else if e.is_timeout() {
-                CliError::network("timeout", "no answer within 30s")
-            } else {
-                CliError::network("http", format!("request failed: {e}"))
-            }
-        })?;
-        let status = res.status();
-        let body = res
-            .bytes()
-            .await
-            .map_err(|e| CliError::network("http", format!("reading the answer: {e}")))?;
-        Ok::<_, CliError>((status, body))
-    })??;
-    let (status, body) = answer;
-    let code = if status.is_success() {
+    let body = a.data.clone().map(String::into_bytes).unwrap_or_default();
+    let res = crate::block_on(crate::http_send::send(
+        req.method().clone(),
+        req.url().clone(),
+        req.headers().clone(),
+        body,
+        Duration::from_secs(timeout),
+        a.max_response_bytes,
+    ))??;
+    let code = if res.status.is_success() {
         Exit::Ok
-    } else if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+    } else if matches!(res.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
         Exit::Check
     } else {
         Exit::Network
     };
     if out.is_json() {
         let doc = json!({
-            "status": status.as_u16(),
-            "body": String::from_utf8_lossy(&body),
+            "status": res.status.as_u16(),
+            "body": String::from_utf8_lossy(&res.body),
         });
         out.emit(&doc, "")?;
     } else {
-        crate::output::stderr_line(&status.to_string());
-        crate::output::write_stdout(&body)?;
+        crate::output::stderr_line(&res.status.to_string());
+        if a.include {
+            for (n, v) in &res.headers {
+                crate::output::stderr_safe(&format!(
+                    "{n}: {}",
+                    String::from_utf8_lossy(v.as_bytes())
+                ));
+            }
+        }
+        crate::output::write_stdout(&res.body)?;
         if code == Exit::Check {
             crate::output::stderr_line(&format!(
-                "keyauth: refused: the server refused the signature ({status})"
+                "keyauth: refused: the server refused the signature ({})",
+                res.status
             ));
         }
     }

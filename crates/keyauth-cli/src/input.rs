@@ -2,33 +2,61 @@
 
 use std::io::Read as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use zeroize::Zeroizing;
 
 use crate::exit::CliError;
 
-/// The most a secret may hold (a key file, a secret variable or flag): far above any real key,
-/// small enough that `/dev/zero` as a key file fails at once.
+/// The default most a secret may hold (a key file, a secret variable or flag): far above any
+/// real key, small enough that `/dev/zero` as a key file fails at once. `--max-secret-bytes`.
 pub(crate) const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
-/// The most a data file or stdin may hold (a message to sign or verify, metadata, a packet).
+/// The default most a data file, stdin or a vector file may hold (a message to sign or verify,
+/// metadata, a packet). `--max-input-bytes`.
 pub(crate) const MAX_DATA_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads a file (`-` is stdin) into zeroized memory, refusing more than `limit` bytes.
+static SECRET_LIMIT: AtomicU64 = AtomicU64::new(MAX_SECRET_BYTES);
+static DATA_LIMIT: AtomicU64 = AtomicU64::new(MAX_DATA_BYTES);
+
+/// Sets the limits of this process's reads (the global `--max-secret-bytes` and
+/// `--max-input-bytes`), once, before any command runs.
+pub(crate) fn set_limits(secret: u64, data: u64) {
+    SECRET_LIMIT.store(secret, Ordering::Relaxed);
+    DATA_LIMIT.store(data, Ordering::Relaxed);
+}
+
+/// The most a secret may hold in this process.
+pub(crate) fn secret_limit() -> u64 {
+    SECRET_LIMIT.load(Ordering::Relaxed)
+}
+
+/// The most a data file, stdin or vector file may hold in this process.
+pub(crate) fn data_limit() -> u64 {
+    DATA_LIMIT.load(Ordering::Relaxed)
+}
+
+/// Reads a file (`-` is stdin) into zeroized memory, refusing more than `limit` bytes (the
+/// message names `flag`, which raises it).
 pub(crate) fn read_file_limited(
     path: &Path,
     what: &str,
     limit: u64,
+    flag: &str,
 ) -> Result<Zeroizing<Vec<u8>>, CliError> {
     let mut buf = Zeroizing::new(Vec::new());
     // One byte past the limit tells an oversized input apart without reading all of it.
     let res = if path == Path::new("-") {
         std::io::stdin()
-            .take(limit + 1)
+            .take(limit.saturating_add(1))
             .read_to_end(&mut buf)
             .map(drop)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut buf).map(drop))
+        std::fs::File::open(path).and_then(|f| {
+            f.take(limit.saturating_add(1))
+                .read_to_end(&mut buf)
+                .map(drop)
+        })
     };
     res.map_err(|e| {
         CliError::input(
@@ -39,15 +67,15 @@ pub(crate) fn read_file_limited(
     if buf.len() as u64 > limit {
         return Err(CliError::input(
             "too_large",
-            format!("{what} is larger than {limit} bytes"),
+            format!("{what} is larger than {limit} bytes ({flag})"),
         ));
     }
     Ok(buf)
 }
 
-/// Reads a data file (`-` is stdin), at most [`MAX_DATA_BYTES`].
+/// Reads a data file (`-` is stdin), at most [`data_limit`] bytes.
 pub(crate) fn read_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    read_file_limited(path, what, MAX_DATA_BYTES)
+    read_file_limited(path, what, data_limit(), "--max-input-bytes")
 }
 
 /// UTF-8 text with one trailing newline (`\n` or `\r\n`) dropped, as `echo` and editors leave it.
@@ -65,7 +93,7 @@ pub(crate) fn read_text(path: &Path, what: &str) -> Result<Zeroizing<String>, Cl
     text_of(&read_file(path, what)?, what)
 }
 
-/// Reads stdin to the end (at most [`MAX_DATA_BYTES`]).
+/// Reads stdin to the end (at most [`data_limit`] bytes).
 pub(crate) fn read_stdin(what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
     read_file(Path::new("-"), what)
 }
@@ -73,7 +101,7 @@ pub(crate) fn read_stdin(what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
 /// Where one secret comes from, for every command: the flag, else the file (`-` is stdin),
 /// else the environment variable. Flags are visible to other local users in `ps`, so the help
 /// texts recommend the file or the variable. Every source refuses an empty secret (a 0-byte
-/// key makes MACs anyone can compute) and one over [`MAX_SECRET_BYTES`]; what is read is
+/// key makes MACs anyone can compute) and one over [`secret_limit`]; what is read is
 /// zeroized on drop and never appears in a message.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SecretSource<'a> {
@@ -119,10 +147,14 @@ impl<'a> SecretSource<'a> {
         if bytes.is_empty() {
             return Err(self.empty(source));
         }
-        if bytes.len() as u64 > MAX_SECRET_BYTES {
+        let limit = secret_limit();
+        if bytes.len() as u64 > limit {
             return Err(CliError::input(
                 "too_large",
-                format!("the {} is larger than {MAX_SECRET_BYTES} bytes", self.what),
+                format!(
+                    "the {} is larger than {limit} bytes (--max-secret-bytes)",
+                    self.what
+                ),
             ));
         }
         Ok(bytes)
@@ -139,7 +171,7 @@ impl<'a> SecretSource<'a> {
                 .map(Some);
         }
         if let Some(path) = self.file {
-            let raw = read_file_limited(path, self.what, MAX_SECRET_BYTES)?;
+            let raw = read_file_limited(path, self.what, secret_limit(), "--max-secret-bytes")?;
             return self.checked(raw, "file").map(Some);
         }
         let Some(env) = self.env else { return Ok(None) };
@@ -207,6 +239,29 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
         return None;
     }
     psono_client::config::parse_duration(text).map(|d| d.as_secs())
+}
+
+/// `-H 'Name: value'` lines as a header map. A value may be a credential: errors name the
+/// header's position, never its text.
+pub(crate) fn parse_headers(lines: &[String]) -> Result<http::HeaderMap, CliError> {
+    let mut headers = http::HeaderMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        let (name, value) = line.split_once(':').ok_or_else(|| {
+            CliError::input("bad_header", format!("header {n}: expected 'Name: value'"))
+        })?;
+        let name = http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+            CliError::input("bad_header", format!("header {n}: not a valid header name"))
+        })?;
+        let value = http::HeaderValue::from_str(value.trim()).map_err(|_| {
+            CliError::input(
+                "bad_header",
+                format!("header {n}: not a valid header value"),
+            )
+        })?;
+        headers.append(name, value);
+    }
+    Ok(headers)
 }
 
 /// Decodes hex (upper or lower case, surrounding whitespace ignored).

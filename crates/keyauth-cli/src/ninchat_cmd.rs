@@ -457,7 +457,7 @@ fn master_key(args: &KeyArgs) -> Result<MasterKey, CliError> {
 }
 
 /// Unix seconds (integer or float) or a duration from `now`.
-fn parse_expire(text: &str, now: UnixTime) -> Result<Expire, CliError> {
+pub(crate) fn parse_expire(text: &str, now: UnixTime) -> Result<Expire, CliError> {
     let bad = || {
         CliError::input(
             "bad_expire",
@@ -481,7 +481,7 @@ fn parse_expire(text: &str, now: UnixTime) -> Result<Expire, CliError> {
 }
 
 /// `NAME=JSON` pairs; the value must be JSON (`name="Enforced"`, `silenced=false`).
-fn parse_attrs(raw: &[String]) -> Result<Vec<(&str, Json)>, CliError> {
+pub(crate) fn parse_attrs(raw: &[String]) -> Result<Vec<(&str, Json)>, CliError> {
     raw.iter()
         .map(|a| {
             let (name, value) = a.split_once('=').ok_or_else(|| {

@@ -29,7 +29,10 @@ pub(crate) fn run(args: &Args, out: &Output) -> Result<Exit, CliError> {
     let runners: Vec<&dyn keyauth_vectors::Scheme> = runners.iter().map(AsRef::as_ref).collect();
     let scheme = args.scheme.as_deref();
     let reports: Vec<FileReport> = match &args.dir {
-        Some(dir) => keyauth_vectors::run_dir(&runners, dir, scheme).map_err(load)?,
+        Some(dir) => {
+            keyauth_vectors::run_dir_limited(&runners, dir, scheme, crate::input::data_limit())
+                .map_err(load)?
+        }
         None => keyauth_vectors::run_embedded(&runners, &keyauth::conformance::vectors(), scheme)
             .map_err(load)?,
     };

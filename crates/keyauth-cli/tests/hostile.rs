@@ -294,7 +294,7 @@ fn an_endless_response_stops_at_the_limit_in_bounded_memory() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = std::thread::spawn(move || {
-        for _ in 0..2 {
+        for _ in 0..4 {
             let Ok((mut stream, _)) = listener.accept() else {
                 return;
             };
@@ -314,18 +314,32 @@ fn an_endless_response_stops_at_the_limit_in_bounded_memory() {
         }
     });
     let url = format!("http://{addr}/");
-    for (limit, want_kib) in [(None, 96 * 1024), (Some("1000000"), 48 * 1024)] {
+    let dir = scratch("endless");
+    let key = dir.join("hmac.key");
+    std::fs::write(&key, b"0123456789abcdef").unwrap();
+    let hmac: Vec<OsString> = ["hmac", "curl", "GET", &url, "--key", "k"]
+        .iter()
+        .map(OsString::from)
+        .collect();
+    let mut httpsig: Vec<OsString> = ["httpsig", "curl", "GET", &url, "--key-id", "k"]
+        .iter()
+        .map(OsString::from)
+        .collect();
+    httpsig.extend([
+        "--alg".into(),
+        "hmac-sha256".into(),
+        "--key-file".into(),
+        key.clone().into_os_string(),
+    ]);
+    let runs = [
+        (&hmac, None, 96 * 1024),
+        (&hmac, Some("1000000"), 48 * 1024),
+        (&httpsig, None, 96 * 1024),
+        (&httpsig, Some("1000000"), 48 * 1024),
+    ];
+    for (command, limit, want_kib) in runs {
         let mut cmd = keyauth();
-        cmd.args([
-            "hmac",
-            "curl",
-            "GET",
-            &url,
-            "--key",
-            "k",
-            "--timeout",
-            "30s",
-        ]);
+        cmd.args(command).args(["--timeout", "30s"]);
         if let Some(l) = limit {
             cmd.args(["--max-response-bytes", l]);
         }
@@ -341,8 +355,84 @@ fn an_endless_response_stops_at_the_limit_in_bounded_memory() {
             out.stdout.is_empty(),
             "nothing of a refused body is printed"
         );
-        eprintln!("endless response, limit {limit:?}: peak RSS {peak} KiB");
+        eprintln!(
+            "endless response to {:?}, limit {limit:?}: peak RSS {peak} KiB",
+            command[0]
+        );
         assert!(peak < want_kib, "peak RSS {peak} KiB");
     }
     server.join().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_limit_flags_move_every_read_limit() {
+    let dir = scratch("limits");
+    let key = dir.join("key");
+    std::fs::write(&key, b"12345").unwrap();
+    let sign = |extra: &[&str], stdin: &[u8]| {
+        let mut child = keyauth()
+            .args(extra)
+            .args(["hmac", "sign", "--key-file"])
+            .arg(&key)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // Stdin: at the limit passes, one byte over is refused, naming the flag.
+    assert_eq!(
+        sign(&["--max-input-bytes", "10"], b"0123456789")
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = sign(&["--max-input-bytes", "10"], b"0123456789a");
+    let err = assert_clean_failure(&out, 2, "stdin over --max-input-bytes");
+    assert!(
+        err.contains("too_large") && err.contains("--max-input-bytes"),
+        "{err}"
+    );
+    // The key file (5 bytes) against a 4-byte secret limit; the flag is global, so it may
+    // also follow the subcommand.
+    let out = keyauth()
+        .args(["hmac", "sign", "--max-secret-bytes", "4", "--key-file"])
+        .arg(&key)
+        .args(["--data", "x"])
+        .output()
+        .unwrap();
+    let err = assert_clean_failure(&out, 2, "key over --max-secret-bytes");
+    assert!(
+        err.contains("too_large") && err.contains("--max-secret-bytes"),
+        "{err}"
+    );
+    // A vector file over the input limit.
+    let vectors = dir.join("vectors");
+    std::fs::create_dir_all(&vectors).unwrap();
+    std::fs::write(
+        vectors.join("big.json"),
+        format!("{{\"scheme\":\"core\",\"cases\":[]{}}}", " ".repeat(100)),
+    )
+    .unwrap();
+    let out = keyauth()
+        .args(["--max-input-bytes", "64", "vectors"])
+        .arg(&vectors)
+        .output()
+        .unwrap();
+    let err = assert_clean_failure(&out, 2, "vector file over --max-input-bytes");
+    assert!(err.contains("bad_vector_file"), "{err}");
+    // Not a number: a usage error that names the flag only.
+    let out = keyauth()
+        .args(["--max-input-bytes", "lots", "vectors"])
+        .output()
+        .unwrap();
+    let err = assert_clean_failure(&out, 2, "bad limit");
+    assert!(
+        err.contains("--max-input-bytes") && !err.contains("lots"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -276,6 +276,18 @@ pub fn run_file_text(
 /// # Errors
 /// [`LoadError`] when the file cannot be read or parsed, or is over [`MAX_FILE_BYTES`].
 pub fn run_file(schemes: &[&dyn Scheme], path: impl AsRef<Path>) -> Result<FileReport, LoadError> {
+    run_file_limited(schemes, path, MAX_FILE_BYTES)
+}
+
+/// [`run_file`] with another size limit than [`MAX_FILE_BYTES`].
+///
+/// # Errors
+/// [`LoadError`] when the file cannot be read or parsed, or is over `limit` bytes.
+pub fn run_file_limited(
+    schemes: &[&dyn Scheme],
+    path: impl AsRef<Path>,
+    limit: u64,
+) -> Result<FileReport, LoadError> {
     use std::io::Read as _;
     let path = path.as_ref();
     let io = |source| LoadError::Io {
@@ -286,13 +298,13 @@ pub fn run_file(schemes: &[&dyn Scheme], path: impl AsRef<Path>) -> Result<FileR
     let mut text = String::new();
     std::fs::File::open(path)
         .map_err(io)?
-        .take(MAX_FILE_BYTES + 1)
+        .take(limit.saturating_add(1))
         .read_to_string(&mut text)
         .map_err(io)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
+    if text.len() as u64 > limit {
         return Err(LoadError::TooLarge {
             path: path.to_path_buf(),
-            limit: MAX_FILE_BYTES,
+            limit,
         });
     }
     run_file_text(schemes, path, &text)
@@ -327,9 +339,22 @@ pub fn run_dir(
     dir: &Path,
     scheme: Option<&str>,
 ) -> Result<Vec<FileReport>, LoadError> {
+    run_dir_limited(schemes, dir, scheme, MAX_FILE_BYTES)
+}
+
+/// [`run_dir`] with another size limit per file than [`MAX_FILE_BYTES`].
+///
+/// # Errors
+/// The first file that cannot be read or parsed, or is over `limit` bytes.
+pub fn run_dir_limited(
+    schemes: &[&dyn Scheme],
+    dir: &Path,
+    scheme: Option<&str>,
+    limit: u64,
+) -> Result<Vec<FileReport>, LoadError> {
     let mut reports = Vec::new();
     for path in vector_files(dir)? {
-        let report = run_file(schemes, &path)?;
+        let report = run_file_limited(schemes, &path, limit)?;
         if scheme.is_none_or(|s| s == report.scheme) {
             reports.push(report);
         }

@@ -34,6 +34,9 @@ use crate::crypto::{PublicKey, SecretKey, SigningSeed, VerifyKey};
 /// psonoci's default timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The largest config file [`Settings::from_file`] reads (psonoci writes well under 1 KiB).
+pub const MAX_CONFIG_FILE_BYTES: u64 = 1 << 20;
+
 /// A duration such as `90`, `90s`, `15m`, `1h`, `1h30m`, `2d` or `1w` (a bare number is
 /// seconds); `None` for anything else.
 #[must_use]
@@ -374,13 +377,27 @@ impl Settings {
         Ok(s)
     }
 
-    /// Reads a TOML config file.
+    /// Reads a TOML config file of at most [`MAX_CONFIG_FILE_BYTES`].
     ///
     /// # Errors
-    /// [`Error::Config`] when it cannot be read or parsed.
+    /// [`Error::Config`] when it cannot be read, is larger, or cannot be parsed.
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Config(format!("cannot read {}: {}", path.display(), e.kind())))?;
+        use std::io::Read as _;
+        let cannot = |e: std::io::Error| {
+            Error::Config(format!("cannot read {}: {}", path.display(), e.kind()))
+        };
+        // It holds the secret key: wiped after parsing. One byte past the limit tells an
+        // oversized file (or `/dev/zero`) apart without reading all of it.
+        let mut text = zeroize::Zeroizing::new(String::new());
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CONFIG_FILE_BYTES + 1).read_to_string(&mut text))
+            .map_err(cannot)?;
+        if text.len() as u64 > MAX_CONFIG_FILE_BYTES {
+            return Err(Error::Config(format!(
+                "{} is larger than {MAX_CONFIG_FILE_BYTES} bytes",
+                path.display()
+            )));
+        }
         Self::from_toml(&text)
     }
 
@@ -769,5 +786,20 @@ mod tests {
         assert_eq!(back.api_key_secret_key, SecretKey::from_bytes([7; 32]));
         assert!(back.is_https());
         assert!(!format!("{s:?}").contains("0707"));
+    }
+
+    #[test]
+    fn config_files_are_bounded() {
+        // An endless file is refused after the limit, not read until memory runs out.
+        let e = Settings::from_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("larger than")),
+            "{e}"
+        );
+        let e = Settings::from_file(Path::new("/nonexistent/psonoci.toml")).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("cannot read")),
+            "{e}"
+        );
     }
 }

@@ -3,28 +3,6 @@
 #[allow(clippy::wildcard_imports)] // the flags and helpers of the parent module
 use super::*;
 
-fn parse_headers(lines: &[String]) -> Result<HeaderMap, CliError> {
-    let mut headers = HeaderMap::new();
-    for (i, line) in lines.iter().enumerate() {
-        // The value may be a credential: errors name the header's position, never its value.
-        let n = i + 1;
-        let (name, value) = line.split_once(':').ok_or_else(|| {
-            CliError::input("bad_header", format!("header {n}: expected 'Name: value'"))
-        })?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-            CliError::input("bad_header", format!("header {n}: not a valid header name"))
-        })?;
-        let value = HeaderValue::from_str(value.trim()).map_err(|_| {
-            CliError::input(
-                "bad_header",
-                format!("header {n}: not a valid header value"),
-            )
-        })?;
-        headers.append(name, value);
-    }
-    Ok(headers)
-}
-
 pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
     let method = parse_method(&a.method)?;
     // The parser's message never repeats the URL, which may carry a password.
@@ -33,7 +11,7 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(CliError::input("bad_url", "only http and https URLs"));
     }
-    let mut headers = parse_headers(&a.headers)?;
+    let mut headers = input::parse_headers(&a.headers)?;
     let timeout = input::parse_duration(&a.timeout)
         .filter(|&s| s > 0)
         .ok_or_else(|| {
@@ -65,7 +43,7 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
     headers.insert(name, value);
 
     let timeout = Duration::from_secs(timeout);
-    let res = crate::block_on(send(
+    let res = crate::block_on(crate::http_send::send(
         method,
         url,
         headers,
@@ -122,88 +100,4 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
         }
     }
     Ok(code)
-}
-
-/// A response, read to the end.
-struct Answer {
-    status: StatusCode,
-    version: http::Version,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-async fn send(
-    method: Method,
-    url: reqwest::Url,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    timeout: Duration,
-    max_body: u64,
-) -> Result<Answer, CliError> {
-    // reqwest is built with rustls-no-provider in this workspace: https needs a provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        // A redirect would carry the signature to another URL, whose check it cannot pass.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| CliError::network("http", format!("cannot build a client: {}", chain(&e))))?;
-    let fail = |e: reqwest::Error| {
-        let e = e.without_url();
-        if e.is_timeout() {
-            CliError::network(
-                "timeout",
-                format!("no answer within {}s", timeout.as_secs()),
-            )
-        } else if e.is_connect() {
-            CliError::network("unreachable", format!("cannot connect: {}", chain(&e)))
-        } else {
-            CliError::network("http", format!("request failed: {}", chain(&e)))
-        }
-    };
-    let res = client
-        .request(method, url)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .map_err(fail)?;
-    let (status, version, headers) = (res.status(), res.version(), res.headers().clone());
-    let too_large = || {
-        CliError::network(
-            "response_too_large",
-            format!("the response body is larger than {max_body} bytes (--max-response-bytes)"),
-        )
-    };
-    if res.content_length().is_some_and(|n| n > max_body) {
-        return Err(too_large());
-    }
-    let mut res = res;
-    let mut body = Vec::new();
-    while let Some(chunk) = res.chunk().await.map_err(fail)? {
-        if (body.len() + chunk.len()) as u64 > max_body {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Answer {
-        status,
-        version,
-        headers,
-        body,
-    })
-}
-
-/// An error and its causes on one line (callers drop the URL first: it may hold a password).
-fn chain(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    // A few levels say everything (reqwest, hyper, io); the bound keeps the line short.
-    for _ in 0..8 {
-        let Some(s) = source else { break };
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

@@ -400,7 +400,7 @@ struct CurlArgs {
     #[arg(short = 'i', long)]
     include: bool,
     /// Refuse a response body larger than this many bytes (read as it arrives, never whole).
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::http_send::MAX_RESPONSE_BYTES)]
     max_response_bytes: u64,
 }
 

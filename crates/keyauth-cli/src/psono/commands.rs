@@ -211,7 +211,7 @@ pub(crate) fn emit_secret(
     r
 }
 
-fn parse_field(name: &str) -> Result<FieldName, CliError> {
+pub(crate) fn parse_field(name: &str) -> Result<FieldName, CliError> {
     FieldName::parse(name).map_err(|e| {
         let mut err = fail(&e);
         err.message = format!("{} (see `keyauth psono secret get --help`)", err.message);

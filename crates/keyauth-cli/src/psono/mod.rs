@@ -23,6 +23,7 @@ use crate::input::SecretSource;
 use crate::output::Output;
 
 pub(crate) use commands::PsonoCommand;
+pub(crate) use commands::parse_field;
 
 const EXAMPLES: &str = "\
 Examples:
