@@ -146,15 +146,22 @@ fn key_error(e: &Error, path: &Path) -> CliError {
     CliError::input(e.code(), format!("{}: {e}", path.display()))
 }
 
+/// The key file through the secret source: empty and oversized files refused, wiped after use.
+fn key_bytes(k: &KeyArgs) -> Result<zeroize::Zeroizing<Vec<u8>>, CliError> {
+    input::SecretSource::file(&k.key_file, "key")
+        .bytes()?
+        .ok_or_else(|| CliError::input("missing_secret", "--key-file is required"))
+}
+
 fn signing_key(k: &KeyArgs) -> Result<SigningKey, CliError> {
     let alg = algorithm(&k.alg)?;
-    let bytes = input::read_file(&k.key_file, "the key")?;
+    let bytes = key_bytes(k)?;
     SigningKey::from_key_file(alg, &bytes).map_err(|e| key_error(&e, &k.key_file))
 }
 
 fn verifying_key(k: &KeyArgs) -> Result<VerifyingKey, CliError> {
     let alg = algorithm(&k.alg)?;
-    let bytes = input::read_file(&k.key_file, "the key")?;
+    let bytes = key_bytes(k)?;
     VerifyingKey::from_key_file(alg, &bytes).map_err(|e| key_error(&e, &k.key_file))
 }
 

@@ -53,11 +53,13 @@ struct Cli {
     /// Print one JSON document on stdout (errors too: {"error": {...}}).
     #[arg(long, global = true)]
     json: bool,
-    /// The most a secret may hold, from a flag, file or variable (default 64 KiB).
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = input::MAX_SECRET_BYTES)]
+    /// The most a secret or key may hold, from a flag, file or variable.
+    #[arg(long, global = true, value_name = "BYTES", help_heading = "Limits",
+          default_value_t = input::MAX_SECRET_BYTES)]
     max_secret_bytes: u64,
-    /// The most a data file, stdin or vector file may hold (default 64 MiB).
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = input::MAX_DATA_BYTES)]
+    /// The most a data file, stdin or vector file may hold.
+    #[arg(long, global = true, value_name = "BYTES", help_heading = "Limits",
+          default_value_t = input::MAX_DATA_BYTES)]
     max_input_bytes: u64,
     #[command(subcommand)]
     command: Command,

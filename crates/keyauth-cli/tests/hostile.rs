@@ -157,6 +157,36 @@ fn empty_and_endless_secrets_are_refused() {
             vec!["authkey", "inspect", "--key-file", "/dev/zero"],
             "too_large",
         ),
+        (
+            vec![
+                "httpsig",
+                "curl",
+                "GET",
+                "http://127.0.0.1:9/",
+                "--key-id",
+                "k",
+                "--alg",
+                "hmac-sha256",
+                "--key-file",
+                empty.to_str().unwrap(),
+            ],
+            "empty_secret",
+        ),
+        (
+            vec![
+                "httpsig",
+                "verify",
+                "--request",
+                "-",
+                "--key-id",
+                "k",
+                "--alg",
+                "ed25519",
+                "--key-file",
+                "/dev/zero",
+            ],
+            "too_large",
+        ),
     ] {
         let started = Instant::now();
         let out = keyauth().args(&args).output().unwrap();
