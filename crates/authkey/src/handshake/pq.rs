@@ -1,7 +1,12 @@
 //! pq: factorisation on the client (Pollard-Brent rho on `u128`, so mtpylon's 65-66-bit pq
 //! works too) and the primality test the server's generation uses (spec §6).
 
+use crypto_bigint::U128;
+use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+
 use super::HandshakeError;
+
+type Params = DynResidueParams<{ U128::LIMBS }>;
 
 fn mul_mod(a: u128, b: u128, m: u128) -> u128 {
     if m <= u128::from(u64::MAX) {
@@ -88,38 +93,65 @@ pub fn is_prime_u64(n: u64) -> bool {
     is_prime_u128(u128::from(n))
 }
 
-/// One Brent run with constant `c` and start `y`: a non-trivial factor or `None`.
-fn brent(n: u128, c: u128, y0: u128) -> Option<u128> {
-    let f = |x: u128| add_mod(mul_mod(x, x, n), c, n);
-    let m = 128u32;
-    let (mut y, mut r, mut q, mut g) = (y0, 1u64, 1u128, 1u128);
-    let (mut x, mut ys) = (0u128, 0u128);
-    // Bounded: far beyond what a 64-bit factor needs (~2^32 steps would be 2^64-bit pq).
-    let max_r = 1u64 << 26;
+/// The most steps of `f` all Brent runs of one [`factorize`] may take together: ample for the
+/// pq a real server sends (Telegram's 31-bit primes need ~60 000, mtpylon's 33-bit ones
+/// ~120 000, a 36-bit factor ~330 000), and a bound on what a hostile server's pq (a prime
+/// product rho cannot split quickly, two 64-bit primes) can cost the client: about a second.
+const STEP_BUDGET: u64 = 1 << 21;
+
+type Residue = DynResidue<{ U128::LIMBS }>;
+
+/// One Brent run with constant `c` and start `y0` on odd `n`, spending at most `budget` steps:
+/// a non-trivial factor or `None`. The walk runs in Montgomery form (crypto-bigint's
+/// `DynResidue`): `x ↦ x² + c` there is as good a pseudo-random map as any, and the gcds are
+/// unchanged because R is a power of two and n is odd.
+fn brent(params: Params, c: u128, y0: u128, budget: &mut u64) -> Option<u128> {
+    let n = u128::from(*params.modulus());
+    let c = Residue::new(&U128::from_u128(c), params);
+    let f = |x: &Residue| x.square() + c;
+    let diff = |a: &Residue, b: &Residue| {
+        let (a, b) = (
+            u128::from(*a.as_montgomery()),
+            u128::from(*b.as_montgomery()),
+        );
+        a.abs_diff(b)
+    };
+    let gcd_n = |v: u128| gcd(v, n);
+    let m = 128u64;
+    let mut y = Residue::new(&U128::from_u128(y0), params);
+    let (mut r, mut q, mut g) = (1u64, Residue::one(params), 1u128);
+    let (mut x, mut ys) = (y, y);
+    let mut spend = |steps: u64| -> Option<()> {
+        *budget = budget.checked_sub(steps)?;
+        Some(())
+    };
     while g == 1 {
         x = y;
+        spend(r)?;
         for _ in 0..r {
-            y = f(y);
+            y = f(&y);
         }
         let mut k = 0u64;
         while k < r && g == 1 {
             ys = y;
-            for _ in 0..u64::from(m).min(r - k) {
-                y = f(y);
-                q = mul_mod(q, x.abs_diff(y), n);
+            let steps = m.min(r - k);
+            spend(steps)?;
+            for _ in 0..steps {
+                y = f(&y);
+                q *= Residue::from_montgomery(U128::from_u128(diff(&x, &y)), params);
             }
-            g = gcd(q, n);
-            k += u64::from(m);
+            g = gcd_n(u128::from(*q.as_montgomery()));
+            k += m;
         }
         r *= 2;
-        if r > max_r {
-            return None;
-        }
     }
     if g == n {
+        // Backtrack one step at a time from the last saved point (at most m steps, where
+        // the batch's gcd turned n).
         loop {
-            ys = f(ys);
-            g = gcd(x.abs_diff(ys), n);
+            spend(1)?;
+            ys = f(&ys);
+            g = gcd_n(diff(&x, &ys));
             if g > 1 {
                 break;
             }
@@ -134,7 +166,8 @@ fn brent(n: u128, c: u128, y0: u128) -> Option<u128> {
 ///
 /// # Errors
 /// [`HandshakeError::PqUnfactorable`] when pq is longer than 16 bytes, below 6, prime, a
-/// square, or not a product of two primes.
+/// square, not a product of two primes, or not split within [`STEP_BUDGET`] steps (its
+/// smaller factor far beyond the ~2^33 any real server uses).
 pub fn factorize(pq: &[u8]) -> Result<(u128, u128), HandshakeError> {
     let digits = super::arith::minimal(pq);
     if digits.len() > 16 {
@@ -146,11 +179,15 @@ pub fn factorize(pq: &[u8]) -> Result<(u128, u128), HandshakeError> {
     if n < 6 || is_prime_u128(n) {
         return Err(HandshakeError::PqUnfactorable);
     }
+    let mut budget = STEP_BUDGET;
     let p = if n % 2 == 0 {
         2
     } else {
+        #[allow(deprecated, reason = "crypto-bigint 0.5's non-panicking constructor")]
+        let params: Params = Option::from(DynResidueParams::new_checked(&U128::from_u128(n)))
+            .ok_or(HandshakeError::PqUnfactorable)?;
         (1..64u128)
-            .find_map(|c| brent(n, c, c + 1))
+            .find_map(|c| brent(params, c, c + 1, &mut budget))
             .ok_or(HandshakeError::PqUnfactorable)?
     };
     let q = n / p;
@@ -185,6 +222,31 @@ mod tests {
             (4_567_358_479, 7_107_501_041)
         );
         assert_eq!(factorize(&[0, 0, 0, 14]).unwrap(), (2, 7));
+    }
+
+    #[test]
+    fn a_hostile_pq_costs_a_bounded_time() {
+        // Two 62-bit primes: rho would need ~2^31 steps; the budget refuses it quickly.
+        let n: u128 = 4_611_686_018_427_387_847 * 4_611_686_018_427_387_733;
+        let started = std::time::Instant::now();
+        assert_eq!(
+            factorize(&n.to_be_bytes()),
+            Err(HandshakeError::PqUnfactorable)
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        // The fuzzer's input (a 48-byte TL body whose first 16 bytes became pq) as seen.
+        let started = std::time::Instant::now();
+        let _ = factorize(&[0x0a; 16]);
+        let _ = factorize(&[0xff; 16]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(40),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
