@@ -238,6 +238,10 @@ pub(crate) async fn accept(
     max_payload: usize,
 ) -> Result<Io, ConnError> {
     let path = path.to_owned();
+    #[allow(
+        clippy::result_large_err,
+        reason = "the signature is tungstenite's Callback trait's"
+    )]
     let callback = move |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
         if req.uri().path() != path {
             let mut refusal = ErrorResponse::new(Some("not found".to_owned()));
