@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use authkey::handshake::tl::InnerKind;
+use authkey::handshake::tl::{self, InnerKind};
 use authkey::handshake::{
-    ClientConfig, ClientHandshake, ClientStep, CreatedKey, HandshakeError, KeyOutcome, OsEntropy,
-    Padding, RsaPrivateKey, ServerConfig, ServerHandshake, ServerKey, ServerStep,
+    ClientConfig, ClientHandshake, ClientStep, CreatedKey, Entropy, HandshakeError, KeyOutcome,
+    OsEntropy, Padding, Purpose, RsaPrivateKey, ServerConfig, ServerHandshake, ServerKey,
+    ServerStep, open_sealed, seal,
 };
 use keyauth_core::encoding::hex_decode;
 use serde_json::Value;
@@ -298,4 +299,94 @@ fn private_key_debug_is_redacted() {
         "{text}"
     );
     assert!(!text.contains("15f1a25d"), "{text}");
+}
+
+/// OS randomness that remembers the client's new_nonce (to forge a client message).
+#[derive(Default)]
+struct Recording {
+    os: OsEntropy,
+    new_nonce: [u8; 32],
+}
+
+impl Entropy for Recording {
+    fn fill(&mut self, purpose: Purpose, buf: &mut [u8]) -> Result<(), HandshakeError> {
+        self.os.fill(purpose, buf)?;
+        if purpose == Purpose::NewNonce && buf.len() == 32 {
+            self.new_nonce.copy_from_slice(buf);
+        }
+        Ok(())
+    }
+}
+
+/// `set_client_DH_params` with the same g_b but `retry_id` replaced.
+fn with_retry_id(body: &[u8], new_nonce: &[u8; 32], retry_id: i64, rng: &mut Recording) -> Vec<u8> {
+    let (msg, _) = tl::SetClientDhParams::parse(body).unwrap();
+    let key_iv = authkey::tmp_aes_key_iv(&msg.server_nonce, new_nonce);
+    let (mut inner, _) = open_sealed(
+        &msg.encrypted_data,
+        &key_iv,
+        tl::ClientDhInnerData::parse,
+        HandshakeError::ClientDhHashMismatch,
+    )
+    .unwrap();
+    assert_ne!(inner.retry_id, retry_id);
+    inner.retry_id = retry_id;
+    let encrypted_data = seal(&inner.to_bytes(), &key_iv, rng, Purpose::ClientDhPadding).unwrap();
+    tl::SetClientDhParams {
+        encrypted_data,
+        ..msg
+    }
+    .to_bytes()
+}
+
+#[test]
+fn a_wrong_retry_id_gets_dh_gen_fail_with_new_nonce_hash3() {
+    let key = vector_key();
+    let server_cfg = Arc::new(ServerConfig::new(vec![vector_key()]));
+    // attempt 0: a first set_client_DH_params claiming a retry (retry_id != 0);
+    // attempt 1: after dh_gen_retry, a retry_id other than the retried key's aux hash.
+    for attempt in 0..2 {
+        let mut rng = Recording::default();
+        let mut server = ServerHandshake::new(server_cfg.clone());
+        let mut client = ClientHandshake::new(client_config(
+            &key,
+            Padding::RsaPad,
+            InnerKind::Dc { dc: 2 },
+        ));
+        let mut body = client.start(&mut rng).unwrap();
+        for _ in 0..2 {
+            let ServerStep::Reply(r) = server.handle(&body, &mut rng, NOW).unwrap() else {
+                panic!("reply expected")
+            };
+            let ClientStep::Send(next) = client.handle(&r, &mut rng, NOW).unwrap() else {
+                panic!("send expected")
+            };
+            body = next;
+        }
+        let new_nonce = rng.new_nonce;
+        if attempt == 1 {
+            let ServerStep::NewKey(_) = server.handle(&body, &mut rng, NOW).unwrap() else {
+                panic!("new key expected")
+            };
+            let retry = server.key_stored(KeyOutcome::AlreadyExists).unwrap();
+            let ClientStep::Send(next) = client.handle(&retry, &mut rng, NOW).unwrap() else {
+                panic!("send expected")
+            };
+            body = next;
+        }
+        let forged = with_retry_id(&body, &new_nonce, 0x0123_4567_89ab_cdef, &mut rng);
+        let ServerStep::Reply(fail) = server.handle(&forged, &mut rng, NOW).unwrap() else {
+            panic!("dh_gen_fail expected, not a new key (attempt {attempt})")
+        };
+        let (gen_msg, _) = tl::DhGen::parse(&fail).unwrap();
+        assert_eq!(gen_msg.kind, tl::DhGenKind::Fail, "attempt {attempt}");
+        // The client checks new_nonce_hash3 against the key it computed for this g_b (a
+        // wrong hash would be new_nonce_hash_mismatch), then reports dh_gen_fail.
+        let e = client.handle(&fail, &mut rng, NOW).unwrap_err();
+        assert_eq!(e.code(), "dh_gen_fail", "attempt {attempt}");
+        // The exchange is over: the genuine message, or anything else, is now out of order.
+        let e = server.handle(&body, &mut rng, NOW).unwrap_err();
+        assert_eq!(e.code(), "unexpected_message");
+        assert!(!server.is_done());
+    }
 }

@@ -1,5 +1,5 @@
 //! `keyauth authkey serve | create | rsa-fingerprint`: the MTProto auth-key exchange over
-//! TCP. Flags, output and exit codes only; the protocol lives in `authkey::net` and
+//! TCP and WebSocket. Flags, output and exit codes only; the protocol lives in `authkey::net` and
 //! `authkey::handshake`.
 
 use std::io::Write as _;
@@ -23,10 +23,15 @@ use crate::output::Output;
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum NetCommand {
     /// Run an auth-key server: accepts MTProto clients (TCP abridged, intermediate, padded
-    /// intermediate, full, obfuscated2), creates keys, answers encrypted ping with pong.
+    /// intermediate, full, obfuscated2, and WebSocket carrying obfuscated2 on the same port),
+    /// creates keys, answers encrypted ping with pong.
     #[command(after_help = "\
 Examples:
   keyauth authkey serve --rsa-key server.pem --listen 127.0.0.1:8443
+  keyauth authkey serve --rsa-key server.pem --listen 127.0.0.1:8443 --ws-path /mtproto
+
+WebSocket clients connect to the same port (ws://ADDR/ws unless --ws-path says otherwise):
+a connection starting with `GET ` is an upgrade, anything else one of the TCP transports.
   keyauth --json authkey serve --rsa-key server.pem --listen 127.0.0.1:0 --store redis://127.0.0.1/
 
 Prints one line when it listens; with --json one line per key created:
@@ -45,24 +50,34 @@ Stops on Ctrl-C (waits up to 5 s for open connections).")]
         /// Refuse the legacy SHA-1 RSA padding (Telethon speaks only that one).
         #[arg(long)]
         no_legacy_padding: bool,
+        /// The path WebSocket upgrades are accepted on (mtpylon serves `/ws`).
+        #[arg(long, value_name = "PATH", default_value = "/ws")]
+        ws_path: String,
+        /// Refuse WebSocket connections (TCP transports only).
+        #[arg(long, conflicts_with = "ws_path")]
+        no_websocket: bool,
     },
     /// Create an auth key against a server and prove it with an encrypted ping.
     #[command(after_help = "\
 Examples:
   keyauth authkey create --server 127.0.0.1:8443 --rsa-pub server.pub.pem --out auth_key.bin
   keyauth authkey create --server 127.0.0.1:8443 --rsa-pub server.pub.pem --transport obfuscated_intermediate
+  keyauth authkey create --server ws://127.0.0.1:8443/ws --rsa-pub server.pub.pem --transport websocket
 
 Prints the new key's id (16 hex digits, wire order, as `keyauth authkey inspect` shows it).
 The key itself is written only to --out, a new file created with mode 0600.")]
     Create {
-        /// host:port of the server.
+        /// host:port of the server (for a websocket transport also `ws://host:port/path` or
+        /// `host:port/path`; the path defaults to `/ws`).
         #[arg(long, value_name = "HOST:PORT")]
         server: String,
         /// The server's RSA public key: PEM, PKCS#1 (`RSA PUBLIC KEY`) or SPKI (`PUBLIC KEY`).
         #[arg(long, value_name = "PEM")]
         rsa_pub: PathBuf,
         /// abridged, intermediate, padded_intermediate, full, obfuscated_abridged,
-        /// obfuscated_intermediate, obfuscated_padded_intermediate.
+        /// obfuscated_intermediate, obfuscated_padded_intermediate, websocket (obfuscated
+        /// intermediate over WebSocket, as mtpylon speaks), websocket_abridged,
+        /// websocket_padded_intermediate.
         #[arg(long, default_value = "full")]
         transport: String,
         /// Write the 256 key bytes to this new file (mode 0600; refuses to overwrite).
@@ -101,6 +116,7 @@ impl From<ConnError> for CliError {
         match e {
             ConnError::Handshake(h) => h.into(),
             ConnError::Crypto(c) => c.into(),
+            ConnError::WebSocket(w) => CliError::check(w.code(), w.to_string()),
             other => CliError::network(other.code(), other.to_string()),
         }
     }
@@ -136,7 +152,19 @@ pub(crate) fn run(cmd: NetCommand, out: &Output) -> Result<Exit, CliError> {
             listen,
             store,
             no_legacy_padding,
+            ws_path,
+            no_websocket,
         } => {
+            if !no_websocket && !ws_path.starts_with('/') {
+                return Err(CliError::input(
+                    "bad_ws_path",
+                    format!("--ws-path must start with '/': {ws_path:?}"),
+                ));
+            }
+            let options = ServerOptions {
+                websocket_path: (!no_websocket).then_some(ws_path),
+                ..ServerOptions::default()
+            };
             let text = input::read_text(&rsa_key, "RSA private key")?;
             let key = RsaPrivateKey::from_pem(&text)?;
             let config =
@@ -144,12 +172,13 @@ pub(crate) fn run(cmd: NetCommand, out: &Output) -> Result<Exit, CliError> {
             runtime()?.block_on(async move {
                 match store {
                     Some(url) => {
-                        let options = keyauth_core::RedisOptions::new(url);
-                        let store = Arc::new(authkey::RedisAuthKeyManager::new(&options)?);
-                        serve(&listen, config, store, *out).await
+                        let redis = keyauth_core::RedisOptions::new(url);
+                        let store = Arc::new(authkey::RedisAuthKeyManager::new(&redis)?);
+                        serve(&listen, config, store, options, *out).await
                     }
                     None => {
-                        serve(&listen, config, Arc::new(MemoryAuthKeyManager::new()), *out).await
+                        let store = Arc::new(MemoryAuthKeyManager::new());
+                        serve(&listen, config, store, options, *out).await
                     }
                 }
             })
@@ -226,9 +255,11 @@ async fn serve<M: AuthKeyManager + 'static>(
     listen: &str,
     config: Arc<ServerConfig>,
     store: Arc<M>,
+    options: ServerOptions,
     out: Output,
 ) -> Result<Exit, CliError> {
-    let server = Server::bind(listen, config, store, ServerOptions::default())
+    let ws = options.websocket_path.clone();
+    let server = Server::bind(listen, config, store, options)
         .await
         .map_err(|e| CliError::network("bind", e.to_string()))?
         .on_key(move |e| {
@@ -243,9 +274,14 @@ async fn serve<M: AuthKeyManager + 'static>(
     let addr = server
         .local_addr()
         .map_err(|e| CliError::network("bind", e.to_string()))?;
+    let ws_url = ws.map(|p| format!("ws://{addr}{p}"));
+    let human = match &ws_url {
+        Some(u) => format!("listening on {addr} (websocket {u})"),
+        None => format!("listening on {addr}"),
+    };
     out.emit(
-        &json!({ "event": "listening", "addr": addr.to_string() }),
-        &format!("listening on {addr}"),
+        &json!({ "event": "listening", "addr": addr.to_string(), "websocket": ws_url }),
+        &human,
     )?;
     let _ = std::io::stdout().flush();
     server

@@ -91,10 +91,15 @@ impl Drop for Serve {
 }
 
 fn serve(key: &Path) -> Serve {
+    serve_with(key, &[])
+}
+
+fn serve_with(key: &Path, extra: &[&str]) -> Serve {
     let mut child = Command::new(BIN)
         .args(["--json", "authkey", "serve", "--rsa-key"])
         .arg(key)
         .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -139,6 +144,7 @@ fn create_against_serve_writes_a_0600_key_with_the_id_serve_reports() {
     for (transport, pub_pem) in [
         ("full", "spki.pem"),
         ("obfuscated_intermediate", "pub1.pem"),
+        ("websocket", "pub1.pem"),
     ] {
         let out_arg: Vec<String> = if transport == "full" {
             vec!["--out".into(), key_file.to_str().unwrap().into()]
@@ -229,4 +235,47 @@ fn create_against_serve_writes_a_0600_key_with_the_id_serve_reports() {
         "carrier-pigeon",
     ]);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn websocket_path_is_configurable_and_refusals_are_checks() {
+    let Some(k) = keys("ws") else { return };
+    let mut server = serve_with(&k.path("priv1.pem"), &["--ws-path", "/mtproto"]);
+    let create = |target: &str| {
+        run(&[
+            "authkey",
+            "create",
+            "--server",
+            target,
+            "--rsa-pub",
+            k.path("spki.pem").to_str().unwrap(),
+            "--transport",
+            "websocket",
+        ])
+    };
+    let (code, stdout, err) = create(&format!("ws://{}/mtproto", server.addr));
+    assert_eq!(code, 0, "{err}");
+    let event: Value = serde_json::from_str(&server.lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(event["key_id"], stdout.trim());
+    // The default path is not served: a failed check with the WebSocket code.
+    let (code, _, err) = create(&server.addr);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ws_upgrade_refused"), "{err}");
+    drop(server);
+    // --no-websocket: TCP only, the upgrade gets no answer.
+    let server = serve_with(&k.path("priv1.pem"), &["--no-websocket"]);
+    let (code, _, err) = create(&server.addr);
+    assert_ne!(code, 0, "{err}");
+    let (code, _, err) = run(&[
+        "authkey",
+        "serve",
+        "--rsa-key",
+        k.path("priv1.pem").to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--ws-path",
+        "ws",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad_ws_path"), "{err}");
 }

@@ -118,8 +118,8 @@ pub enum HandshakeError {
     /// The server answered dh_gen_fail (with a correct hash).
     #[error("server answered dh_gen_fail")]
     DhGenFail,
-    /// A set_client_DH_params whose retry_id is not the aux hash of the retried key (the
-    /// server answers dh_gen_fail), or too many retries.
+    /// Too many dh_gen_retry rounds (a wrong retry_id itself is answered with dh_gen_fail,
+    /// which the client reports as [`DhGenFail`](Self::DhGenFail)).
     #[error("retry_id mismatch")]
     RetryIdMismatch,
     /// The temporary session is older than the configured lifetime.

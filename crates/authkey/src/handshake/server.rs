@@ -6,6 +6,7 @@
 //! DhSent  --set_client_DH_params-> Pending  ServerStep::NewKey: the caller looks the id up
 //! Pending --key_stored(Stored)---> Done     reply dh_gen_ok
 //! Pending --key_stored(Exists)---> DhSent   reply dh_gen_retry
+//! DhSent  --wrong retry_id-------> Failed   reply dh_gen_fail (new_nonce_hash3)
 //! any error                       -> Failed  the caller sends transport error -404, closes
 //! ```
 //! An exact repeat of the last request gets the same reply (spec "Error handling"); any other
@@ -365,7 +366,17 @@ impl ServerHandshake {
                 )?;
                 let key = AuthKey::from_bytes(&self.config.group.shared(&g_b, &a));
                 if inner.retry_id != retry_id {
-                    return Err(HandshakeError::RetryIdMismatch);
+                    // Spec §4.8-9: a retry_id that is neither 0 (first attempt) nor the aux
+                    // hash of the key answered dh_gen_retry gets dh_gen_fail, hashed with the
+                    // key this attempt computed; the exchange is over.
+                    let reply = DhGen {
+                        kind: DhGenKind::Fail,
+                        nonce: s.nonce,
+                        server_nonce: s.server_nonce,
+                        new_nonce_hash: key.new_nonce_hash(&new_nonce, DhGenKind::Fail.number()),
+                    }
+                    .to_bytes();
+                    return Ok((State::Failed, ServerStep::Reply(reply)));
                 }
                 let salt = i64::from_le_bytes(server_salt(&new_nonce, &s.server_nonce));
                 let new_key = NewKey {

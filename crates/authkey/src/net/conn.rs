@@ -1,12 +1,12 @@
 //! One framed connection: transport detection (server) or choice (client), obfuscation,
-//! read timeouts, size limits.
+//! WebSocket, read timeouts, size limits.
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::Transport;
+use super::ws::{self, Io, WsError};
 use crate::handshake::transport::obfuscated2::{Obfuscation, header_ok};
 use crate::handshake::transport::{Codec, Detected, Mode, detect};
 use crate::handshake::{Entropy, HandshakeError, OsEntropy, Purpose};
@@ -30,6 +30,9 @@ pub enum ConnError {
     /// Something the peer sent makes no sense here.
     #[error("protocol: {0}")]
     Protocol(&'static str),
+    /// The WebSocket layer refused (upgrade, text or oversized messages, framing).
+    #[error(transparent)]
+    WebSocket(#[from] WsError),
 }
 
 impl ConnError {
@@ -42,13 +45,14 @@ impl ConnError {
             Self::Handshake(e) => e.code(),
             Self::Crypto(e) => e.code(),
             Self::Protocol(_) => "protocol",
+            Self::WebSocket(e) => e.code(),
         }
     }
 }
 
 /// A framed, possibly obfuscated connection.
 pub struct Conn {
-    stream: TcpStream,
+    io: Io,
     codec: Codec,
     obfuscation: Option<Obfuscation>,
     buf: Vec<u8>,
@@ -60,20 +64,9 @@ impl core::fmt::Debug for Conn {
         f.debug_struct("Conn")
             .field("mode", &self.codec.mode())
             .field("obfuscated", &self.obfuscation.is_some())
+            .field("websocket", &self.io.is_websocket())
             .finish_non_exhaustive()
     }
-}
-
-async fn read_some(stream: &mut TcpStream, timeout: Duration) -> Result<Vec<u8>, ConnError> {
-    let mut chunk = vec![0u8; 16 * 1024];
-    let n = tokio::time::timeout(timeout, stream.read(&mut chunk))
-        .await
-        .map_err(|_| ConnError::Timeout)??;
-    if n == 0 {
-        return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
-    }
-    chunk.truncate(n);
-    Ok(chunk)
 }
 
 impl Conn {
@@ -82,10 +75,37 @@ impl Conn {
     /// # Errors
     /// I/O, or randomness failing.
     pub async fn client(
-        mut stream: TcpStream,
+        stream: TcpStream,
         t: Transport,
         timeout: Duration,
     ) -> Result<Self, ConnError> {
+        Self::client_io(Io::Tcp(stream), t, timeout).await
+    }
+
+    /// The client side over a WebSocket: upgrades `stream` to `ws://{host}{path}`, then sends
+    /// the obfuscated2 header as one binary message (the transport must be obfuscated;
+    /// `max_payload` bounds the messages accepted).
+    ///
+    /// # Errors
+    /// I/O, timeout, the upgrade's refusal, or [`WsError::NotObfuscated`].
+    pub async fn client_websocket(
+        stream: TcpStream,
+        host: &str,
+        path: &str,
+        t: Transport,
+        timeout: Duration,
+        max_payload: usize,
+    ) -> Result<Self, ConnError> {
+        if !t.obfuscated {
+            return Err(WsError::NotObfuscated.into());
+        }
+        let io = ws::connect(stream, host, path, timeout, max_payload).await?;
+        let mut conn = Self::client_io(io, t, timeout).await?;
+        conn.codec = Codec::new(t.mode).max_payload(max_payload);
+        Ok(conn)
+    }
+
+    async fn client_io(mut io: Io, t: Transport, timeout: Duration) -> Result<Self, ConnError> {
         let mut obfuscation = None;
         if t.obfuscated {
             let mut rng = OsEntropy::default();
@@ -96,13 +116,13 @@ impl Conn {
                     break Obfuscation::client(&h, t.mode)?;
                 }
             };
-            stream.write_all(&header).await?;
+            io.write(header.to_vec()).await?;
             obfuscation = Some(o);
         } else {
-            stream.write_all(t.mode.init()).await?;
+            io.write(t.mode.init().to_vec()).await?;
         }
         Ok(Self {
-            stream,
+            io,
             codec: Codec::new(t.mode),
             obfuscation,
             buf: Vec::new(),
@@ -110,21 +130,64 @@ impl Conn {
         })
     }
 
-    /// The server side: reads until the transport is known.
+    /// The server side: reads until the transport is known (TCP only; see
+    /// [`server_with`](Self::server_with) for WebSocket).
     ///
     /// # Errors
     /// I/O, timeout, or a malformed obfuscation header.
     pub async fn server(
-        mut stream: TcpStream,
+        stream: TcpStream,
         timeout: Duration,
         max_payload: usize,
     ) -> Result<Self, ConnError> {
+        Self::server_with(stream, timeout, max_payload, None).await
+    }
+
+    /// The server side: reads until the transport is known. A connection starting with
+    /// `GET ` is a WebSocket upgrade, accepted on `ws_path` only (refused with
+    /// [`WsError::Disabled`] when `ws_path` is `None`); inside it the stream must be
+    /// obfuscated2.
+    ///
+    /// # Errors
+    /// I/O, timeout, a malformed obfuscation header, or a [`WsError`].
+    pub async fn server_with(
+        stream: TcpStream,
+        timeout: Duration,
+        max_payload: usize,
+        ws_path: Option<&str>,
+    ) -> Result<Self, ConnError> {
+        let mut io = Io::Tcp(stream);
         let mut buf = Vec::new();
         let detected = loop {
-            if let Some(d) = detect(&buf) {
+            if buf.len() >= 4 && buf[..4] == *b"GET " {
+                let Some(path) = ws_path else {
+                    return Err(WsError::Disabled.into());
+                };
+                let Io::Tcp(stream) = io else {
+                    return Err(WsError::Protocol.into());
+                };
+                io = ws::accept(
+                    core::mem::take(&mut buf),
+                    stream,
+                    path,
+                    timeout,
+                    max_payload,
+                )
+                .await?;
+                while buf.len() < 64 {
+                    buf.extend(io.read_some(timeout).await?);
+                    if matches!(detect(&buf), Some(Detected::Plain(_))) {
+                        return Err(WsError::NotObfuscated.into());
+                    }
+                }
+                break Detected::Obfuscated2;
+            }
+            if (buf.len() >= 4 || buf.first() == Some(&0xef))
+                && let Some(d) = detect(&buf)
+            {
                 break d;
             }
-            buf.extend(read_some(&mut stream, timeout).await?);
+            buf.extend(io.read_some(timeout).await?);
         };
         let (mode, obfuscation) = match detected {
             Detected::Plain(mode) => {
@@ -135,7 +198,7 @@ impl Conn {
             }
             Detected::Obfuscated2 => {
                 while buf.len() < 64 {
-                    buf.extend(read_some(&mut stream, timeout).await?);
+                    buf.extend(io.read_some(timeout).await?);
                 }
                 let header: [u8; 64] = buf[..64].try_into().expect("64 bytes");
                 let (mode, mut o) = Obfuscation::server(&header)?;
@@ -145,7 +208,7 @@ impl Conn {
             }
         };
         Ok(Self {
-            stream,
+            io,
             codec: Codec::new(mode).max_payload(max_payload),
             obfuscation,
             buf,
@@ -159,6 +222,7 @@ impl Conn {
         Transport {
             mode: self.codec.mode(),
             obfuscated: self.obfuscation.is_some(),
+            websocket: self.io.is_websocket(),
         }
     }
 
@@ -174,8 +238,7 @@ impl Conn {
         if let Some(o) = &mut self.obfuscation {
             o.encrypt(&mut frame);
         }
-        self.stream.write_all(&frame).await?;
-        Ok(())
+        self.io.write(frame).await
     }
 
     /// Receives one payload (each read bounded by the timeout).
@@ -187,7 +250,7 @@ impl Conn {
             if let Some(p) = self.codec.decode(&mut self.buf)? {
                 return Ok(p);
             }
-            let mut more = read_some(&mut self.stream, self.timeout).await?;
+            let mut more = self.io.read_some(self.timeout).await?;
             if let Some(o) = &mut self.obfuscation {
                 o.decrypt(&mut more);
             }
@@ -198,6 +261,6 @@ impl Conn {
     /// Sends a transport error (`-404`, `-429`) and closes.
     pub async fn refuse(mut self, code: i32) {
         let _ = self.send(&code.to_le_bytes()).await;
-        let _ = self.stream.shutdown().await;
+        self.io.shutdown().await;
     }
 }

@@ -1,5 +1,6 @@
 //! tokio adapters of the sans-IO handshake (feature `net`): [`Server`] accepts TCP
-//! connections, detects the transport, runs handshakes, stores each new key in any
+//! connections, detects the transport (the four TCP framings, obfuscated2, or a WebSocket
+//! upgrade carrying obfuscated2, see [`WsError`]), runs handshakes, stores each new key in any
 //! [`AuthKeyManager`](crate::AuthKeyManager) and answers encrypted `ping` with `pong`;
 //! [`create_key`] and [`ping`] are the client side.
 //!
@@ -9,9 +10,11 @@
 
 mod conn;
 mod server;
+mod ws;
 
 pub use conn::{Conn, ConnError};
 pub use server::{KeyEvent, Server, ServerOptions};
+pub use ws::WsError;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -40,30 +43,50 @@ pub struct Transport {
     pub mode: Mode,
     /// Wrap it in obfuscated2 (not for [`Mode::Full`]).
     pub obfuscated: bool,
+    /// Carry the obfuscated stream in WebSocket binary messages (requires `obfuscated`).
+    pub websocket: bool,
 }
 
 impl Transport {
     /// `abridged`, `intermediate`, `padded_intermediate`, `full`, or one of the first three
-    /// prefixed `obfuscated_` (e.g. `obfuscated_abridged`; `obfuscated` alone is abridged).
+    /// prefixed `obfuscated_` (e.g. `obfuscated_abridged`; `obfuscated` alone is abridged),
+    /// or prefixed `websocket_` (obfuscated2 over WebSocket; `websocket` alone is
+    /// intermediate, the only framing mtpylon 0.0.3 knows).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        if name == "obfuscated" || name == "obfuscated2" {
-            return Some(Self {
-                mode: Mode::Abridged,
-                obfuscated: true,
-            });
-        }
-        if let Some(rest) = name.strip_prefix("obfuscated_") {
-            let mode = Mode::from_name(rest)?;
-            return (mode != Mode::Full).then_some(Self {
+        let obfuscated = |mode: Mode, websocket: bool| {
+            (mode != Mode::Full).then_some(Self {
                 mode,
                 obfuscated: true,
-            });
+                websocket,
+            })
+        };
+        match name {
+            "obfuscated" | "obfuscated2" => return obfuscated(Mode::Abridged, false),
+            "websocket" | "ws" => return obfuscated(Mode::Intermediate, true),
+            _ => {}
+        }
+        if let Some(rest) = name.strip_prefix("obfuscated_") {
+            return obfuscated(Mode::from_name(rest)?, false);
+        }
+        if let Some(rest) = name.strip_prefix("websocket_") {
+            return obfuscated(Mode::from_name(rest)?, true);
         }
         Mode::from_name(name).map(|mode| Self {
             mode,
             obfuscated: false,
+            websocket: false,
         })
+    }
+}
+
+/// Splits `addr` into the TCP address and the WebSocket path: `ws://host:port/path`,
+/// `host:port/path`, or `host:port` (path `/ws`, mtpylon's default).
+fn split_ws_addr(addr: &str) -> (&str, &str) {
+    let rest = addr.strip_prefix("ws://").unwrap_or(addr);
+    match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/ws"),
     }
 }
 
@@ -77,7 +100,9 @@ pub struct ClientSession {
     pub conn: Conn,
 }
 
-/// Connects to `addr` and creates an auth key (timeout per read: `timeout`).
+/// Connects to `addr` and creates an auth key (timeout per read: `timeout`). For a
+/// WebSocket transport `addr` may carry the path (`ws://127.0.0.1:8080/ws`,
+/// `127.0.0.1:8080/ws`; without one the path is `/ws`).
 ///
 /// # Errors
 /// [`ConnError`]: I/O, timeouts, or the handshake's refusal (a server's transport error is
@@ -88,10 +113,19 @@ pub async fn create_key(
     config: std::sync::Arc<ClientConfig>,
     timeout: Duration,
 ) -> Result<ClientSession, ConnError> {
-    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+    let (tcp_addr, path) = if transport.websocket {
+        split_ws_addr(addr)
+    } else {
+        (addr, "")
+    };
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(tcp_addr))
         .await
         .map_err(|_| ConnError::Timeout)??;
-    let mut conn = Conn::client(stream, transport, timeout).await?;
+    let mut conn = if transport.websocket {
+        Conn::client_websocket(stream, tcp_addr, path, transport, timeout, 1 << 20).await?
+    } else {
+        Conn::client(stream, transport, timeout).await?
+    };
     let mut rng = OsEntropy::default();
     let mut ids = MsgIds::new(Sender::Client);
     let mut hs = ClientHandshake::new(config);

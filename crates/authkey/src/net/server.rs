@@ -41,6 +41,10 @@ pub struct ServerOptions {
     pub max_packet: usize,
     /// How long shutdown waits for open connections (default 5 s).
     pub shutdown_grace: Duration,
+    /// The path WebSocket upgrades are accepted on (default `/ws`, as mtpylon serves);
+    /// `None` refuses WebSocket connections. The same port serves TCP and WebSocket: a
+    /// connection starting with `GET ` is an upgrade.
+    pub websocket_path: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -54,6 +58,7 @@ impl Default for ServerOptions {
             peer_per_second: 2.0,
             max_packet: 1 << 20,
             shutdown_grace: Duration::from_secs(5),
+            websocket_path: Some("/ws".to_owned()),
         }
     }
 }
@@ -212,7 +217,13 @@ async fn serve<M: AuthKeyManager>(
     shared: &Shared<M>,
 ) -> Result<(), ConnError> {
     let opts = &shared.options;
-    let mut conn = Conn::server(stream, opts.read_timeout, opts.max_packet).await?;
+    let mut conn = Conn::server_with(
+        stream,
+        opts.read_timeout,
+        opts.max_packet,
+        opts.websocket_path.as_deref(),
+    )
+    .await?;
     debug!(transport = ?conn.transport(), "transport detected");
     let mut hs = ServerHandshake::new(Arc::clone(&shared.config));
     let mut rng = OsEntropy::default();
