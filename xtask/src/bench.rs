@@ -96,7 +96,10 @@ fn results(criterion: &Path, since: Option<SystemTime>) -> BTreeMap<String, f64>
                 continue;
             }
             if p.file_name().and_then(|n| n.to_str()) != Some("benchmark.json")
-                || p.parent().and_then(Path::file_name).and_then(|n| n.to_str()) != Some("new")
+                || p.parent()
+                    .and_then(Path::file_name)
+                    .and_then(|n| n.to_str())
+                    != Some("new")
             {
                 continue;
             }
@@ -117,7 +120,8 @@ fn results(criterion: &Path, since: Option<SystemTime>) -> BTreeMap<String, f64>
             };
             let (Some(id), Some(median)) = (
                 bench.get("full_id").and_then(|v| v.as_str()),
-                est.pointer("/median/point_estimate").and_then(serde_json::Value::as_f64),
+                est.pointer("/median/point_estimate")
+                    .and_then(serde_json::Value::as_f64),
             ) else {
                 continue;
             };
@@ -205,7 +209,9 @@ fn human(ns: f64) -> String {
 
 /// The table as Markdown (also readable as plain text).
 fn table(rows: &[Row]) -> String {
-    let mut s = String::from("| operation | ours | raw primitive(s) | raw | ratio |\n|---|---:|---|---:|---:|\n");
+    let mut s = String::from(
+        "| operation | ours | raw primitive(s) | raw | ratio |\n|---|---:|---|---:|---:|\n",
+    );
     for r in rows {
         let ratio = if r.raw > 0.0 { r.ours / r.raw } else { 0.0 };
         s.push_str(&format!(
@@ -257,7 +263,8 @@ pub(crate) fn bench(root: &Path, args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let started = SystemTime::now();
     if !no_run {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -192,14 +192,15 @@ pub const fn padding_len(len: usize) -> usize {
 
 impl AuthKey {
     /// Encrypts `plaintext` (salt, session_id, msg_id, seq_no, length and body) into a packet
-    /// for `direction`, with 12..=27 bytes of padding from the OS CSPRNG.
+    /// for `direction`, with 12..=27 bytes of padding from the per-thread CSPRNG
+    /// (`keyauth_core::random::fill_fast`, seeded from the OS).
     ///
     /// # Errors
-    /// [`Error::Random`] when the OS randomness fails.
+    /// [`Error::Random`] when the CSPRNG cannot be seeded.
     pub fn encrypt(&self, direction: Direction, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
         let mut padding = Zeroizing::new([0u8; 32]);
         let n = padding_len(plaintext.len());
-        keyauth_core::random::fill(&mut padding[..n]).map_err(|_| Error::Random)?;
+        keyauth_core::random::fill_fast(&mut padding[..n]).map_err(|_| Error::Random)?;
         self.encrypt_with_padding(direction, plaintext, &padding[..n])
     }
 
@@ -299,7 +300,8 @@ impl AuthKey {
         out.resize(src.len(), 0);
         let result = self.open_with(direction, &msg_key_in, out, |dec, at, chunk| {
             let input = src.get(at..at + chunk.len()).ok_or(Error::InvalidLength)?;
-            let buf = cipher::inout::InOutBuf::new(input, chunk).map_err(|_| Error::InvalidLength)?;
+            let buf =
+                cipher::inout::InOutBuf::new(input, chunk).map_err(|_| Error::InvalidLength)?;
             decrypt_blocks(dec, buf)
         });
         if result.is_err() {
@@ -328,13 +330,18 @@ impl AuthKey {
         direction: Direction,
         msg_key_in: &[u8; 16],
         data: &mut [u8],
-        mut decrypt_chunk: impl FnMut(&mut ige::Decryptor<Aes256>, usize, &mut [u8]) -> Result<(), Error>,
+        mut decrypt_chunk: impl FnMut(
+            &mut ige::Decryptor<Aes256>,
+            usize,
+            &mut [u8],
+        ) -> Result<(), Error>,
     ) -> Result<(), Error> {
         /// Small enough to stay in L1 between the cipher and the hash.
         const CHUNK: usize = 4096;
         check_blocks(data.len())?;
         let kiv = derive_aes_key_iv(self, msg_key_in, direction);
-        let mut dec = ige::Decryptor::<Aes256>::new(kiv.key.as_ref().into(), kiv.iv.as_ref().into());
+        let mut dec =
+            ige::Decryptor::<Aes256>::new(kiv.key.as_ref().into(), kiv.iv.as_ref().into());
         let mut sha = Sha256::new();
         sha.update(window(self, 88 + direction.x(), 32));
         for (i, chunk) in data.chunks_mut(CHUNK).enumerate() {

@@ -19,6 +19,13 @@ fn bench(c: &mut Criterion) {
                 black_box(&buf);
             });
         });
+        g.bench_function("op_keyauth_random_fill_fast", |b| {
+            let mut buf = [0u8; 32];
+            b.iter(|| {
+                keyauth_core::random::fill_fast(black_box(&mut buf[..n])).unwrap();
+                black_box(&buf);
+            });
+        });
         g.bench_function("raw_getrandom", |b| {
             let mut buf = [0u8; 32];
             b.iter(|| {
@@ -35,6 +42,10 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+    // What a fork check per call would cost (getpid is a system call in glibc >= 2.25).
+    c.bench_function("random/getpid", |b| {
+        b.iter(|| black_box(std::process::id()))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -111,7 +111,9 @@ fn attrs(c: &mut Criterion) {
     let signer = Signer::new(&key).clock(clock);
     let nonce = Nonce::from_int(95_188_653_654_308);
     for n in [0usize, 2, 16, 128] {
-        let names: Vec<String> = (0..n).map(|i| format!("attr{:03}", (i * 37) % 1000)).collect();
+        let names: Vec<String> = (0..n)
+            .map(|i| format!("attr{:03}", (i * 37) % 1000))
+            .collect();
         let attrs: Vec<(&str, Json)> = names
             .iter()
             .enumerate()

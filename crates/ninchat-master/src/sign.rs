@@ -240,7 +240,8 @@ impl<'a> Signer<'a> {
         self
     }
 
-    /// Signs `grant` until `expire` with a random nonce from the OS CSPRNG.
+    /// Signs `grant` until `expire` with a random nonce from the per-thread CSPRNG
+    /// (`keyauth_core::random::array_fast`, seeded from the OS).
     ///
     /// # Errors
     /// [`Error::Expiry`] when `expire` is in the past or more than the horizon ahead,
@@ -351,7 +352,7 @@ impl<'a> Signer<'a> {
         metadata: &T,
         user_id: Option<&str>,
     ) -> Result<String, Error> {
-        let iv: [u8; 16] = keyauth_core::random::array().map_err(|_| Error::Random)?;
+        let iv: [u8; 16] = keyauth_core::random::array_fast().map_err(|_| Error::Random)?;
         let mut sealed = self.secure_metadata_with_iv(expire, metadata, user_id, &iv)?;
         Ok(core::mem::take(&mut sealed.value))
     }

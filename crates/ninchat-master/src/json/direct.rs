@@ -109,7 +109,11 @@ impl Writer<'_> {
 }
 
 /// Compares every pair of keys inside each run of equal hashes (sorted by hash).
-fn has_repeat_in_hash_groups(hashed: &[(u64, usize)], keys: &[(usize, usize)], text: &[u8]) -> bool {
+fn has_repeat_in_hash_groups(
+    hashed: &[(u64, usize)],
+    keys: &[(usize, usize)],
+    text: &[u8],
+) -> bool {
     let key = |i: usize| {
         keys.get(i)
             .and_then(|&(s, e)| text.get(s..e))
@@ -322,7 +326,9 @@ enum Kind {
     /// `{"Variant":{...}}`.
     VariantObject,
     /// serde_json's `arbitrary_precision` number: one field holding the number's text.
-    Number { written: bool },
+    Number {
+        written: bool,
+    },
 }
 
 /// An array or object being written.
@@ -647,11 +653,7 @@ impl ser::Serializer for KeyWriter<'_> {
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Outcome> {
         Err(key_err())
     }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, Outcome> {
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Outcome> {
         Err(key_err())
     }
     fn serialize_struct_variant(
@@ -777,7 +779,10 @@ mod tests {
             b: Vec<u8>,
         }
         mod serde_bytes_like {
-            pub(super) fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+            pub(super) fn serialize<S: serde::Serializer>(
+                v: &[u8],
+                s: S,
+            ) -> Result<S::Ok, S::Error> {
                 s.serialize_bytes(v)
             }
         }
@@ -818,7 +823,12 @@ mod tests {
             bool_keys,
             char_keys,
             unit_keys,
-            [E::Unit, E::New(3), E::Tuple(1, "\u{1f600}"), E::Struct { y: true, x: '"' }],
+            [
+                E::Unit,
+                E::New(3),
+                E::Tuple(1, "\u{1f600}"),
+                E::Struct { y: true, x: '"' },
+            ],
             u128::from(u64::MAX) + 1,
             i128::MIN,
             'é',
@@ -826,14 +836,25 @@ mod tests {
             Newtype("n"),
         );
         same(&value);
-        assert!(direct(&value).unwrap().contains(r#"{"Tuple":[1,"\ud83d\ude00"]}"#));
+        assert!(
+            direct(&value)
+                .unwrap()
+                .contains(r#"{"Tuple":[1,"\ud83d\ude00"]}"#)
+        );
         // A flattened map that repeats a struct field: Python keeps the first position and
         // the last value, through the fallback.
         let mut rest = BTreeMap::new();
         rest.insert("a", 9);
         rest.insert("b", 2);
         same(&Flat { a: 1, rest });
-        assert_eq!(direct(&Flat { a: 1, rest: [("a", 9), ("b", 2)].into() }).unwrap(), r#"{"a":9,"b":2}"#);
+        assert_eq!(
+            direct(&Flat {
+                a: 1,
+                rest: [("a", 9), ("b", 2)].into()
+            })
+            .unwrap(),
+            r#"{"a":9,"b":2}"#
+        );
         // Refusals match: non-finite floats, huge integers, list keys.
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             assert_eq!(direct(&bad), Err(Error::InvalidJson));
