@@ -493,23 +493,7 @@ impl Verifier {
         if rest.len() - json_len > 15 {
             return Err(Error::BadPadding);
         }
-        let (expire, metadata, bound_user) = match serde_json::from_slice::<Envelope<T>>(json) {
-            Ok(Envelope {
-                expire: Some(expire),
-                metadata: Some(metadata),
-                user_id,
-            }) => (expire, metadata, user_id),
-            Ok(_) => return Err(Error::BadMessage),
-            // The typed path refused it: the tree path classifies the failure (not JSON, a
-            // field of the wrong type). When the tree accepts the message (a repeated field
-            // whose last value is fine), its metadata is read into `T` from its own text.
-            Err(_) => {
-                let (expire, metadata, user) = parse_message_tree(json)?;
-                let text = metadata.to_python_json()?;
-                let metadata = serde_json::from_str(&text).map_err(|_| Error::BadMessage)?;
-                (expire, metadata, user)
-            }
-        };
+        let (expire, metadata, bound_user) = parse_message::<T>(json)?;
         expire.check(&self.expiry, now)?;
         match (user_id, bound_user.as_deref()) {
             (None, None) => {}
@@ -523,6 +507,30 @@ impl Verifier {
             metadata,
         })
     }
+}
+
+/// The sealed message's fields, the metadata read straight into `T`.
+fn parse_message<T: serde::de::DeserializeOwned>(
+    json: &[u8],
+) -> Result<(Expire, T, Option<String>), Error> {
+    let parsed = match serde_json::from_slice::<Envelope<T>>(json) {
+        Ok(Envelope {
+            expire: Some(expire),
+            metadata: Some(metadata),
+            user_id,
+        }) => (expire, metadata, user_id),
+        Ok(_) => return Err(Error::BadMessage),
+        // The typed path refused it: the tree path classifies the failure (not JSON, a
+        // field of the wrong type). When the tree accepts the message (a repeated field
+        // whose last value is fine), its metadata is read into `T` from its own text.
+        Err(_) => {
+            let (expire, metadata, user) = parse_message_tree(json)?;
+            let text = metadata.to_python_json()?;
+            let metadata = serde_json::from_str(&text).map_err(|_| Error::BadMessage)?;
+            (expire, metadata, user)
+        }
+    };
+    Ok(parsed)
 }
 
 /// The tree path of opening: the whole message as a [`Json`], then its fields. Used to
@@ -619,5 +627,42 @@ impl<'de> serde::Deserialize<'de> for ExpireField {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed path gives what the tree path gives, errors included, also for repeated
+    /// fields (the last value wins) and wrong types.
+    #[test]
+    fn typed_message_parse_matches_the_tree() {
+        for text in [
+            r#"{"expire":1700000000,"metadata":{"b":1,"a":[1.5,"\u00e9"]}}"#,
+            r#"{"user_id":"u1","expire":1700000000.5,"metadata":null}"#,
+            r#"{"expire":"x","expire":1,"metadata":{}}"#,
+            r#"{"expire":1,"expire":"x","metadata":{}}"#,
+            r#"{"metadata":{"a":1},"expire":2,"metadata":{"a":2,"a":3}}"#,
+            r#"{"expire":1,"metadata":{},"user_id":null}"#,
+            r#"{"expire":1,"metadata":{},"other":1}"#,
+            r#"{"expire":18446744073709551615,"metadata":{}}"#,
+            r#"{"expire":1}"#,
+            r#"[1]"#,
+            r#"{"expire":1,"metadata":{}"#,
+            "",
+        ] {
+            let typed = parse_message::<Json>(text.as_bytes());
+            let tree = parse_message_tree(text.as_bytes());
+            assert_eq!(typed, tree, "{text}");
+            // Asking for nothing accepts and refuses the same messages.
+            let ignored = parse_message::<serde::de::IgnoredAny>(text.as_bytes());
+            assert_eq!(ignored.is_ok(), tree.is_ok(), "{text}");
+        }
+        // Metadata that is JSON but not the type asked for.
+        assert_eq!(
+            parse_message::<u8>(br#"{"expire":1,"metadata":"x"}"#).unwrap_err(),
+            Error::BadMessage
+        );
     }
 }
