@@ -76,9 +76,29 @@ fn manifests(root: &Path) -> Result<Vec<Manifest>, String> {
                 .to_owned();
             let text = std::fs::read_to_string(d.join("benches/ratios.txt"))
                 .map_err(|e| format!("{}: {e}", d.display()))?;
-            parse_manifest(&krate, &text)
+            let mut m = parse_manifest(&krate, &text)?;
+            // The package name (`-p`) is the manifest's `name = "..."`, not the directory's.
+            if let Some(name) = std::fs::read_to_string(d.join("Cargo.toml"))
+                .ok()
+                .and_then(|t| package_name(&t))
+            {
+                m.krate = name;
+            }
+            Ok(m)
         })
         .collect()
+}
+
+/// `name = "..."` of a Cargo.toml's `[package]` table.
+fn package_name(toml: &str) -> Option<String> {
+    let package = toml.split("[package]").nth(1)?;
+    package
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == "name").then(|| v.trim().trim_matches('"').to_owned())
+        })
 }
 
 /// A criterion result: full id → median in nanoseconds, for results written after `since`.
@@ -266,6 +286,7 @@ pub(crate) fn bench(root: &Path, args: &[String]) -> ExitCode {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let started = SystemTime::now();
+    let mut failed = Vec::new();
     if !no_run {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         for m in &manifests {
@@ -288,7 +309,7 @@ pub(crate) fn bench(root: &Path, args: &[String]) -> ExitCode {
             println!("== cargo bench -p {} ({})", m.krate, m.benches.join(" "));
             if !cmd.status().is_ok_and(|s| s.success()) {
                 eprintln!("xtask bench: the benchmarks of {} failed", m.krate);
-                return ExitCode::FAILURE;
+                failed.push(m.krate.clone());
             }
         }
     }
@@ -299,7 +320,12 @@ pub(crate) fn bench(root: &Path, args: &[String]) -> ExitCode {
         return ExitCode::FAILURE;
     }
     print!("\n{}", table(&rows));
-    ExitCode::SUCCESS
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("xtask bench: failed: {}", failed.join(" "));
+        ExitCode::FAILURE
+    }
 }
 
 fn usage() -> ExitCode {
@@ -335,6 +361,13 @@ mod tests {
         assert!((rows[0].raw - 15.0).abs() < 1e-9);
         assert!(table(&rows).contains("| 2.00x ⚠ |"));
         assert!(parse_manifest("c", "no equals sign").is_err());
+    }
+
+    #[test]
+    fn package_name_is_read_from_the_package_table() {
+        let toml = "[package]\nname = \"keyauth-x\"\nversion = \"1\"\n[dependencies]\nname = 1\n";
+        assert_eq!(package_name(toml).as_deref(), Some("keyauth-x"));
+        assert_eq!(package_name("[workspace]\n"), None);
     }
 
     #[test]
