@@ -1,8 +1,12 @@
 //! `cargo xtask`: the project's own tasks.
 //!
 //! - `cargo xtask vectors [--dir DIR]... [--scheme NAME]`: run conformance vectors.
+//! - `cargo xtask bench [--quick] [--no-run] [-p CRATE]...`: benchmarks, one table of each
+//!   operation beside its raw primitives (see `bench.rs`).
 //! - `cargo xtask ci`: everything CI checks, in order (`.ci/run` calls it after starting the
 //!   services), so there is one CI definition.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -24,13 +28,14 @@ fn main() -> ExitCode {
     let root = project_root();
     match args.first().map(String::as_str) {
         Some("vectors") => vectors(&root, &args[1..]),
+        Some("bench") => bench::bench(&root, &args[1..]),
         Some("ci") if args.len() == 1 => ci(&root),
         Some("-h" | "--help") => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", bench::USAGE);
             ExitCode::SUCCESS
         }
         _ => {
-            eprint!("{USAGE}");
+            eprint!("{USAGE}{}", bench::USAGE);
             ExitCode::from(2)
         }
     }

@@ -122,13 +122,15 @@ fn run_threads(
 fn crypto(c: &mut Criterion) {
     let k = key(42);
     let kiv = authkey::mtproto::derive_aes_key_iv(&k, &[3; 16], Direction::ClientToServer);
-    for size in [1024usize, 1024 * 1024] {
-        let mut g = c.benchmark_group(format!(
-            "crypto_{}",
-            if size == 1024 { "1KiB" } else { "1MiB" }
-        ));
+    for (label, size) in [
+        ("128B", 128usize),
+        ("1KiB", 1024),
+        ("64KiB", 64 * 1024),
+        ("1MiB", 1024 * 1024),
+    ] {
+        let mut g = c.benchmark_group(format!("mtproto/{label}"));
         g.throughput(Throughput::Bytes(size as u64));
-        if size > 1024 {
+        if size > 64 * 1024 {
             g.sample_size(20);
         }
         // Plaintext that, with the 12..27 bytes of padding, fills whole blocks.
@@ -177,6 +179,28 @@ fn crypto(c: &mut Criterion) {
                         .unwrap(),
                 )
             })
+        });
+        // Into a buffer the caller keeps (no allocation, no wipe on drop).
+        g.bench_function("decrypt_into", |b| {
+            let mut out = Vec::with_capacity(packet.len());
+            b.iter(|| {
+                k.decrypt_into(Direction::ClientToServer, black_box(&packet), &mut out)
+                    .unwrap();
+                black_box(&out);
+            })
+        });
+        g.bench_function("decrypt_in_place", |b| {
+            b.iter_batched_ref(
+                || packet.clone(),
+                |p| {
+                    black_box(
+                        k.decrypt_in_place(Direction::ClientToServer, black_box(p))
+                            .unwrap()
+                            .len(),
+                    );
+                },
+                criterion::BatchSize::LargeInput,
+            )
         });
         g.bench_function("raw_sha256_msg_key_only", |b| {
             b.iter(|| {

@@ -192,14 +192,15 @@ pub const fn padding_len(len: usize) -> usize {
 
 impl AuthKey {
     /// Encrypts `plaintext` (salt, session_id, msg_id, seq_no, length and body) into a packet
-    /// for `direction`, with 12..=27 bytes of padding from the OS CSPRNG.
+    /// for `direction`, with 12..=27 bytes of padding from the per-thread CSPRNG
+    /// (`keyauth_core::random::fill_fast`, seeded from the OS).
     ///
     /// # Errors
-    /// [`Error::Random`] when the OS randomness fails.
+    /// [`Error::Random`] when the CSPRNG cannot be seeded.
     pub fn encrypt(&self, direction: Direction, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
         let mut padding = Zeroizing::new([0u8; 32]);
         let n = padding_len(plaintext.len());
-        keyauth_core::random::fill(&mut padding[..n]).map_err(|_| Error::Random)?;
+        keyauth_core::random::fill_fast(&mut padding[..n]).map_err(|_| Error::Random)?;
         self.encrypt_with_padding(direction, plaintext, &padding[..n])
     }
 
@@ -244,9 +245,8 @@ impl AuthKey {
         direction: Direction,
         packet: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let msg_key_in = self.check_header(packet)?;
-        let mut data = Zeroizing::new(packet[HEADER_LEN..].to_vec());
-        self.open(direction, &msg_key_in, &mut data)?;
+        let mut data = Zeroizing::new(Vec::new());
+        self.decrypt_into(direction, packet, &mut data)?;
         Ok(data)
     }
 
@@ -280,6 +280,36 @@ impl AuthKey {
         Ok(msg_key_in)
     }
 
+    /// [`AuthKey::decrypt`] into the caller's buffer: `out` is cleared and receives the
+    /// plaintext with its padding, decrypted straight from the packet (no copy of the
+    /// ciphertext, no allocation when `out` has the capacity). On a msg_key mismatch `out` is
+    /// zeroed and cleared. Wiping `out` after use is the caller's (the `Zeroizing` that
+    /// [`AuthKey::decrypt`] returns does it on drop, at the cost of a byte-wise pass).
+    ///
+    /// # Errors
+    /// As [`AuthKey::decrypt`].
+    pub fn decrypt_into(
+        &self,
+        direction: Direction,
+        packet: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let msg_key_in = self.check_header(packet)?;
+        let src = &packet[HEADER_LEN..];
+        out.clear();
+        out.resize(src.len(), 0);
+        let result = self.open_with(direction, &msg_key_in, out, |dec, at, chunk| {
+            let input = src.get(at..at + chunk.len()).ok_or(Error::InvalidLength)?;
+            let buf =
+                cipher::inout::InOutBuf::new(input, chunk).map_err(|_| Error::InvalidLength)?;
+            decrypt_blocks(dec, buf)
+        });
+        if result.is_err() {
+            out.clear();
+        }
+        result
+    }
+
     /// Decrypts `data` in place and checks msg_key in constant time.
     fn open(
         &self,
@@ -287,14 +317,57 @@ impl AuthKey {
         msg_key_in: &[u8; 16],
         data: &mut [u8],
     ) -> Result<(), Error> {
-        derive_aes_key_iv(self, msg_key_in, direction).decrypt_in_place(data)?;
-        let computed = msg_key(self, data, direction);
-        if !keyauth_core::ct_eq(&computed, msg_key_in) {
+        self.open_with(direction, msg_key_in, data, |dec, _, chunk| {
+            decrypt_blocks(dec, cipher::inout::InOutBuf::from(chunk))
+        })
+    }
+
+    /// One pass: decrypts `data` a chunk at a time (`decrypt_chunk(decryptor, offset, chunk)`
+    /// fills `chunk`) and hashes each chunk for msg_key while it is still in cache; then
+    /// compares msg_key in constant time, zeroing `data` on a mismatch.
+    fn open_with(
+        &self,
+        direction: Direction,
+        msg_key_in: &[u8; 16],
+        data: &mut [u8],
+        mut decrypt_chunk: impl FnMut(
+            &mut ige::Decryptor<Aes256>,
+            usize,
+            &mut [u8],
+        ) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        /// Small enough to stay in L1 between the cipher and the hash.
+        const CHUNK: usize = 4096;
+        check_blocks(data.len())?;
+        let kiv = derive_aes_key_iv(self, msg_key_in, direction);
+        let mut dec =
+            ige::Decryptor::<Aes256>::new(kiv.key.as_ref().into(), kiv.iv.as_ref().into());
+        let mut sha = Sha256::new();
+        sha.update(window(self, 88 + direction.x(), 32));
+        for (i, chunk) in data.chunks_mut(CHUNK).enumerate() {
+            decrypt_chunk(&mut dec, i * CHUNK, chunk)?;
+            sha.update(&*chunk);
+        }
+        let digest = sha.finalize();
+        if !keyauth_core::ct_eq(&digest[8..24], msg_key_in) {
             zeroize::Zeroize::zeroize(data);
             return Err(Error::MsgKeyMismatch);
         }
         Ok(())
     }
+}
+
+/// Decrypts whole blocks with a running IGE state.
+fn decrypt_blocks(
+    dec: &mut ige::Decryptor<Aes256>,
+    buf: cipher::inout::InOutBuf<'_, '_, u8>,
+) -> Result<(), Error> {
+    let (blocks, tail) = buf.into_chunks();
+    if !tail.is_empty() {
+        return Err(Error::InvalidLength);
+    }
+    dec.decrypt_blocks_inout_mut(blocks);
+    Ok(())
 }
 
 /// The inner layout of a decrypted MTProto 2.0 message:

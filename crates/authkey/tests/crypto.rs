@@ -172,6 +172,38 @@ fn decrypt_in_place_matches_decrypt_and_wipes_on_failure() {
     );
 }
 
+#[test]
+fn decrypt_into_matches_decrypt_over_chunk_boundaries_and_clears_on_failure() {
+    let key = key_from(b"into");
+    let d = Direction::ClientToServer;
+    let mut out = Vec::new();
+    // Sizes around the 4 KiB chunk the one-pass decrypt works in.
+    for body_len in [0usize, 1, 4000, 4096, 4097, 8192 + 5, 70_000] {
+        let body = vec![0xa5u8; body_len];
+        let packet = key.encrypt(d, &inner(&body)).unwrap();
+        key.decrypt_into(d, &packet, &mut out).unwrap();
+        assert_eq!(out, *key.decrypt(d, &packet).unwrap(), "{body_len}");
+        let mut buf = packet.clone();
+        assert_eq!(key.decrypt_in_place(d, &mut buf).unwrap(), &out[..]);
+        let mut tampered = packet.clone();
+        tampered[HEADER_LEN + 3] ^= 1;
+        assert_eq!(
+            key.decrypt_into(d, &tampered, &mut out),
+            Err(Error::MsgKeyMismatch)
+        );
+        assert!(out.is_empty(), "unauthenticated plaintext left behind");
+        // The other direction's keys do not open it.
+        assert_eq!(
+            key.decrypt_into(Direction::ServerToClient, &packet, &mut out),
+            Err(Error::MsgKeyMismatch)
+        );
+    }
+    assert_eq!(
+        key.decrypt_into(d, &[0; 30], &mut out),
+        Err(Error::InvalidLength)
+    );
+}
+
 #[tokio::test]
 async fn shared_managers_are_managers() {
     let m = Arc::new(MemoryAuthKeyManager::new());

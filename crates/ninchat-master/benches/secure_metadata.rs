@@ -46,14 +46,40 @@ fn bench(c: &mut Criterion) {
     let signer = Signer::new(&key).clock(clock.clone());
     let verifier = Verifier::new([key.clone()]);
     let iv = [7u8; 16];
-    for (label, size) in [("100B", 100), ("4KiB", 4096), ("64KiB", 65_536)] {
+    for (label, size) in [
+        ("100B", 100),
+        ("4KiB", 4096),
+        ("64KiB", 65_536),
+        ("1MiB", 1 << 20),
+    ] {
         let meta = metadata(size);
+        let value = serde_json::Value::from(&meta);
         let sealed = signer
             .seal_json(Expire::Int(1_701_000_000), &meta, Some("u1"), &iv)
             .unwrap();
         let json = sealed.plaintext_json.clone();
         let mut g = c.benchmark_group(format!("secure_metadata/{label}"));
         g.throughput(Throughput::Bytes(json.len() as u64));
+        if size > 65_536 {
+            g.sample_size(10);
+        }
+        // The caller's serde value straight to the sealed text (no `Json` tree).
+        g.bench_function("secure_metadata_with_iv", |b| {
+            b.iter(|| {
+                signer
+                    .secure_metadata_with_iv(1_701_000_000, black_box(&value), Some("u1"), &iv)
+                    .unwrap()
+            });
+        });
+        // The path before the direct serializer (a `Json` tree, then its text), for comparison.
+        g.bench_function("tree_path_from_serialize_seal_json", |b| {
+            b.iter(|| {
+                let tree = Json::from_serialize(black_box(&value)).unwrap();
+                signer
+                    .seal_json(Expire::Int(1_701_000_000), &tree, Some("u1"), &iv)
+                    .unwrap()
+            });
+        });
         g.bench_function("seal_json", |b| {
             b.iter(|| {
                 signer
@@ -104,6 +130,31 @@ fn bench(c: &mut Criterion) {
                         UnixTime::new(NOW),
                     )
                     .unwrap()
+            });
+        });
+        // Checks it and builds nothing of the metadata.
+        g.bench_function("open_as_ignored", |b| {
+            b.iter(|| {
+                verifier
+                    .open_secure_metadata_as::<serde::de::IgnoredAny>(
+                        black_box(&sealed.value),
+                        Some("u1"),
+                        UnixTime::new(NOW),
+                    )
+                    .unwrap()
+            });
+        });
+        let b64 = sealed.value.split_once('-').unwrap().1.to_owned();
+        g.bench_function("raw_base64_aes_cbc_sha512", |b| {
+            b.iter(|| {
+                let mut buf = Base64::Standard.decode(black_box(&b64)).unwrap();
+                let (iv, ct) = buf.split_at_mut(16);
+                cbc::Decryptor::<aes::Aes256>::new_from_slices(&secret, iv)
+                    .unwrap()
+                    .decrypt_padded_mut::<NoPadding>(ct)
+                    .unwrap();
+                let end = ct.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                Sha512::digest(&ct[64..end])
             });
         });
         let raw = Base64::Standard

@@ -103,5 +103,54 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Signing with 0 to 128 attributes (how the cost grows with them).
+fn attrs(c: &mut Criterion) {
+    let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=").unwrap();
+    let secret = key.key_pair().secret.expose_secret().to_vec();
+    let clock = std::sync::Arc::new(FixedClock::new(UnixTime::new(NOW)));
+    let signer = Signer::new(&key).clock(clock);
+    let nonce = Nonce::from_int(95_188_653_654_308);
+    for n in [0usize, 2, 16, 128] {
+        let names: Vec<String> = (0..n)
+            .map(|i| format!("attr{:03}", (i * 37) % 1000))
+            .collect();
+        let attrs: Vec<(&str, Json)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let v = match i % 3 {
+                    0 => Json::from(format!("value {i} Zoë")),
+                    1 => Json::from(i as i64),
+                    _ => Json::from(i as f64 + 0.5),
+                };
+                (name.as_str(), v)
+            })
+            .collect();
+        let grant = Grant::CreateSession {
+            puppet_attrs: &attrs,
+        };
+        let signed = signer.sign_with_nonce(&grant, NOW + 3600, &nonce).unwrap();
+        let mut g = c.benchmark_group(format!("sign_attrs/{n}"));
+        g.bench_function("sign_with_nonce", |b| {
+            b.iter(|| {
+                signer
+                    .sign_with_nonce(black_box(&grant), NOW + 3600, &nonce)
+                    .unwrap()
+            });
+        });
+        g.bench_function("sign", |b| {
+            b.iter(|| signer.sign(black_box(&grant), NOW + 3600).unwrap());
+        });
+        g.bench_function("raw_hmac_sha512", |b| {
+            b.iter(|| {
+                let mut mac = Hmac::<Sha512>::new_from_slice(&secret).unwrap();
+                mac.update(black_box(signed.canonical_json.as_bytes()));
+                mac.finalize().into_bytes()
+            });
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, attrs);
 criterion_main!(benches);

@@ -218,12 +218,13 @@ impl Nonce {
         Self(Base64::Standard.encode(bytes.get(..6).unwrap_or_default()))
     }
 
-    /// A nonce from the operating system's CSPRNG.
+    /// A nonce from the per-thread CSPRNG (`keyauth_core::random::array_fast`, seeded from
+    /// the operating system's).
     ///
     /// # Errors
-    /// [`Error::Random`] when the operating system has no randomness to give.
+    /// [`Error::Random`] when the generator cannot be seeded.
     pub fn random() -> Result<Self, Error> {
-        let bytes: [u8; 6] = keyauth_core::random::array().map_err(|_| Error::Random)?;
+        let bytes: [u8; 6] = keyauth_core::random::array_fast().map_err(|_| Error::Random)?;
         Ok(Self(Base64::Standard.encode(&bytes)))
     }
 

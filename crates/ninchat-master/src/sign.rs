@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha512};
 
 use crate::error::Error;
-use crate::json::{Json, sort_attrs, write_python, write_python_str};
+use crate::json::{Json, sort_attrs, write_python, write_python_serialize, write_python_str};
 use crate::key::{Expire, Format, MasterKey, Nonce};
 
 /// Attributes as `(name, value)` pairs, in any order (they are sorted before signing).
@@ -76,41 +76,40 @@ impl Message<'_> {
             out.push(']');
         }
         let _ = write!(out, ",[\"expire\",{}]", self.expire);
-        let attrs = if self.attrs.is_empty() {
+        // Sorted before anything is written, so an unorderable set fails without output.
+        let sorted = if self.attrs.is_empty() {
             None
         } else {
-            let mut text = String::new();
-            text.push('[');
-            for (i, (name, value)) in sort_attrs(self.attrs)?.into_iter().enumerate() {
-                if i > 0 {
-                    text.push(',');
-                }
-                text.push('[');
-                write_python_str(&mut text, name);
-                text.push(',');
-                write_python(&mut text, value)?;
-                text.push(']');
-            }
-            text.push(']');
-            Some(text)
+            Some(sort_attrs(self.attrs)?)
         };
-        let push_attrs = |out: &mut String| {
-            if let Some(text) = &attrs {
+        // Written in place: `[["<name>",[["a",v],...]]` with no text of its own.
+        let push_attrs = |out: &mut String| -> Result<(), Error> {
+            if let Some(sorted) = &sorted {
                 out.push_str(",[\"");
                 out.push_str(self.attrs_name);
-                out.push_str("\",");
-                out.push_str(text);
-                out.push(']');
+                out.push_str("\",[");
+                for (i, (name, value)) in sorted.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('[');
+                    write_python_str(out, name);
+                    out.push(',');
+                    write_python(out, value)?;
+                    out.push(']');
+                }
+                out.push_str("]]");
             }
+            Ok(())
         };
         if self.attrs_name == "member_attrs" {
-            push_attrs(&mut out);
+            push_attrs(&mut out)?;
         }
         out.push_str(",[\"nonce\",");
         write_python_str(&mut out, self.nonce);
         out.push(']');
         if self.attrs_name == "puppet_attrs" {
-            push_attrs(&mut out);
+            push_attrs(&mut out)?;
         }
         if let Some(u) = self.user_id {
             out.push_str(",[\"user_id\",");
@@ -241,7 +240,8 @@ impl<'a> Signer<'a> {
         self
     }
 
-    /// Signs `grant` until `expire` with a random nonce from the OS CSPRNG.
+    /// Signs `grant` until `expire` with a random nonce from the per-thread CSPRNG
+    /// (`keyauth_core::random::array_fast`, seeded from the OS).
     ///
     /// # Errors
     /// [`Error::Expiry`] when `expire` is in the past or more than the horizon ahead,
@@ -352,7 +352,7 @@ impl<'a> Signer<'a> {
         metadata: &T,
         user_id: Option<&str>,
     ) -> Result<String, Error> {
-        let iv: [u8; 16] = keyauth_core::random::array().map_err(|_| Error::Random)?;
+        let iv: [u8; 16] = keyauth_core::random::array_fast().map_err(|_| Error::Random)?;
         let mut sealed = self.secure_metadata_with_iv(expire, metadata, user_id, &iv)?;
         Ok(core::mem::take(&mut sealed.value))
     }
@@ -368,8 +368,10 @@ impl<'a> Signer<'a> {
         user_id: Option<&str>,
         iv: &[u8; 16],
     ) -> Result<Sealed, Error> {
-        let metadata = Json::from_serialize(metadata)?;
-        self.seal_json(expire.into(), &metadata, user_id, iv)
+        // Straight from the caller's value to Python's text: no `Json` tree in between.
+        self.seal_with(expire.into(), user_id, iv, |msg| {
+            write_python_serialize(msg, metadata)
+        })
     }
 
     /// [`Signer::secure_metadata_with_iv`] for a [`Json`] value (no conversion).
@@ -383,12 +385,24 @@ impl<'a> Signer<'a> {
         user_id: Option<&str>,
         iv: &[u8; 16],
     ) -> Result<Sealed, Error> {
+        self.seal_with(expire, user_id, iv, |msg| write_python(msg, metadata))
+    }
+
+    /// Writes `{"user_id":..,"expire":..,"metadata":..}` (metadata by `write_metadata`), then
+    /// `iv ‖ AES-CBC(SHA-512(msg) ‖ msg ‖ zeros)` in one buffer and base64 of it.
+    fn seal_with(
+        &self,
+        expire: Expire,
+        user_id: Option<&str>,
+        iv: &[u8; 16],
+        write_metadata: impl FnOnce(&mut String) -> Result<(), Error>,
+    ) -> Result<Sealed, Error> {
         expire.check(&self.expiry, self.now())?;
         let key = self.key.secret();
         if !matches!(key.len(), 16 | 24 | 32) {
             return Err(Error::BadKeyLength { len: key.len() });
         }
-        let mut msg = String::new();
+        let mut msg = String::with_capacity(64);
         msg.push('{');
         if let Some(u) = user_id {
             msg.push_str("\"user_id\":");
@@ -398,7 +412,7 @@ impl<'a> Signer<'a> {
         msg.push_str("\"expire\":");
         expire.write_json(&mut msg)?;
         msg.push_str(",\"metadata\":");
-        write_python(&mut msg, metadata)?;
+        write_metadata(&mut msg)?;
         msg.push('}');
 
         let padded_len = (64 + msg.len()).div_ceil(16) * 16;

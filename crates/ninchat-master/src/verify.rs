@@ -217,18 +217,19 @@ pub struct Verified {
     pub format: Format,
 }
 
-/// Opened secure metadata.
+/// Opened secure metadata: the metadata as a [`Json`] tree, or as the type asked for from
+/// [`Verifier::open_secure_metadata_as`].
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct SecureMetadata {
+pub struct SecureMetadata<T = Json> {
     /// The key that sealed it.
     pub key_id: KeyId,
     /// The user it is bound to (`secure_metadata_for_user`).
     pub user_id: Option<String>,
     /// The expiry, as it was written (integer or float).
     pub expire: Expire,
-    /// The metadata, key order kept.
-    pub metadata: Json,
+    /// The metadata (for [`Json`], key order kept).
+    pub metadata: T,
 }
 
 /// Checks `master_sign` values and opens secure metadata with the master keys it holds.
@@ -422,6 +423,35 @@ impl Verifier {
         user_id: Option<&str>,
         now: UnixTime,
     ) -> Result<SecureMetadata, Error> {
+        self.open_secure_metadata_as(value, user_id, now)
+    }
+
+    /// [`Verifier::open_secure_metadata_at`] building only what the caller asks for: the
+    /// metadata is deserialised straight into `T` (no [`Json`] tree for the message around
+    /// it; `serde::de::IgnoredAny` checks the value and builds nothing).
+    ///
+    /// ```
+    /// use keyauth_core::UnixTime;
+    /// use ninchat_master::{Expire, MasterKey, Signer, Verifier};
+    /// let key = MasterKey::new("22nlihvg", "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=")?;
+    /// let now = keyauth_core::Clock::now(&keyauth_core::SystemClock);
+    /// let sealed = Signer::new(&key).secure_metadata(now.as_secs() + 60, &serde_json::json!({"order": 42}), None)?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Order { order: u32 }
+    /// let opened = Verifier::new([key]).open_secure_metadata_as::<Order>(&sealed, None, now)?;
+    /// assert_eq!(opened.metadata.order, 42);
+    /// # Ok::<(), ninchat_master::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Verifier::open_secure_metadata_at`]; [`Error::BadMessage`] also when the metadata
+    /// is JSON but not a `T`.
+    pub fn open_secure_metadata_as<T: serde::de::DeserializeOwned>(
+        &self,
+        value: &str,
+        user_id: Option<&str>,
+        now: UnixTime,
+    ) -> Result<SecureMetadata<T>, Error> {
         let (key_id, body, b64) = if let Some((id, body)) = value.split_once('.') {
             (id, body, Base64::UrlSafeNoPad)
         } else if let Some((id, body)) = value.split_once('-') {
@@ -463,29 +493,7 @@ impl Verifier {
         if rest.len() - json_len > 15 {
             return Err(Error::BadPadding);
         }
-        let msg: Json = serde_json::from_slice(json).map_err(|_| Error::NotJson)?;
-        let Json::Object(fields) = msg else {
-            return Err(Error::BadMessage);
-        };
-        let mut expire = None;
-        let mut metadata = None;
-        let mut bound_user = None;
-        for (k, v) in fields {
-            match (k.as_str(), v) {
-                ("expire", Json::Int(i)) => {
-                    expire = Some(Expire::Int(
-                        i64::try_from(i).map_err(|_| Error::BadMessage)?,
-                    ));
-                }
-                ("expire", Json::Float(f)) => expire = Some(Expire::Float(f)),
-                ("metadata", v) => metadata = Some(v),
-                ("user_id", Json::String(u)) => bound_user = Some(u),
-                _ => return Err(Error::BadMessage),
-            }
-        }
-        let (Some(expire), Some(metadata)) = (expire, metadata) else {
-            return Err(Error::BadMessage);
-        };
+        let (expire, metadata, bound_user) = parse_message::<T>(json)?;
         expire.check(&self.expiry, now)?;
         match (user_id, bound_user.as_deref()) {
             (None, None) => {}
@@ -498,5 +506,163 @@ impl Verifier {
             expire,
             metadata,
         })
+    }
+}
+
+/// The sealed message's fields, the metadata read straight into `T`.
+fn parse_message<T: serde::de::DeserializeOwned>(
+    json: &[u8],
+) -> Result<(Expire, T, Option<String>), Error> {
+    let parsed = match serde_json::from_slice::<Envelope<T>>(json) {
+        Ok(Envelope {
+            expire: Some(expire),
+            metadata: Some(metadata),
+            user_id,
+        }) => (expire, metadata, user_id),
+        Ok(_) => return Err(Error::BadMessage),
+        // The typed path refused it: the tree path classifies the failure (not JSON, a
+        // field of the wrong type). When the tree accepts the message (a repeated field
+        // whose last value is fine), its metadata is read into `T` from its own text.
+        Err(_) => {
+            let (expire, metadata, user) = parse_message_tree(json)?;
+            let text = metadata.to_python_json()?;
+            let metadata = serde_json::from_str(&text).map_err(|_| Error::BadMessage)?;
+            (expire, metadata, user)
+        }
+    };
+    Ok(parsed)
+}
+
+/// The tree path of opening: the whole message as a [`Json`], then its fields. Used to
+/// classify a message the typed path refused.
+fn parse_message_tree(json: &[u8]) -> Result<(Expire, Json, Option<String>), Error> {
+    let msg: Json = serde_json::from_slice(json).map_err(|_| Error::NotJson)?;
+    let Json::Object(fields) = msg else {
+        return Err(Error::BadMessage);
+    };
+    let mut expire = None;
+    let mut metadata = None;
+    let mut bound_user = None;
+    for (k, v) in fields {
+        match (k.as_str(), v) {
+            ("expire", Json::Int(i)) => {
+                expire = Some(Expire::Int(
+                    i64::try_from(i).map_err(|_| Error::BadMessage)?,
+                ));
+            }
+            ("expire", Json::Float(f)) => expire = Some(Expire::Float(f)),
+            ("metadata", v) => metadata = Some(v),
+            ("user_id", Json::String(u)) => bound_user = Some(u),
+            _ => return Err(Error::BadMessage),
+        }
+    }
+    let (Some(expire), Some(metadata)) = (expire, metadata) else {
+        return Err(Error::BadMessage);
+    };
+    Ok((expire, metadata, bound_user))
+}
+
+/// The sealed message `{"user_id":..,"expire":..,"metadata":..}` read field by field, the
+/// metadata straight into `T`. A repeated field takes its last value (as the tree path and
+/// Python's `json.loads` do); any other field, or a field of another type, is an error.
+struct Envelope<T> {
+    expire: Option<Expire>,
+    metadata: Option<T>,
+    user_id: Option<String>,
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(core::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = Envelope<T>;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a secure-metadata message")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Envelope<T>, A::Error> {
+                let mut out = Envelope {
+                    expire: None,
+                    metadata: None,
+                    user_id: None,
+                };
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "expire" => out.expire = Some(map.next_value::<ExpireField>()?.0),
+                        "metadata" => out.metadata = Some(map.next_value()?),
+                        "user_id" => out.user_id = Some(map.next_value()?),
+                        _ => return Err(serde::de::Error::custom("unknown field")),
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V(core::marker::PhantomData))
+    }
+}
+
+/// An `expire` field: an integer that fits `i64`, or a float.
+struct ExpireField(Expire);
+
+impl<'de> serde::Deserialize<'de> for ExpireField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ExpireField;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("an expiry time")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ExpireField, E> {
+                Ok(ExpireField(Expire::Int(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ExpireField, E> {
+                i64::try_from(v)
+                    .map(|i| ExpireField(Expire::Int(i)))
+                    .map_err(|_| E::custom("expire out of range"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ExpireField, E> {
+                Ok(ExpireField(Expire::Float(v)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed path gives what the tree path gives, errors included, also for repeated
+    /// fields (the last value wins) and wrong types.
+    #[test]
+    fn typed_message_parse_matches_the_tree() {
+        for text in [
+            r#"{"expire":1700000000,"metadata":{"b":1,"a":[1.5,"\u00e9"]}}"#,
+            r#"{"user_id":"u1","expire":1700000000.5,"metadata":null}"#,
+            r#"{"expire":"x","expire":1,"metadata":{}}"#,
+            r#"{"expire":1,"expire":"x","metadata":{}}"#,
+            r#"{"metadata":{"a":1},"expire":2,"metadata":{"a":2,"a":3}}"#,
+            r#"{"expire":1,"metadata":{},"user_id":null}"#,
+            r#"{"expire":1,"metadata":{},"other":1}"#,
+            r#"{"expire":18446744073709551615,"metadata":{}}"#,
+            r#"{"expire":1}"#,
+            r#"[1]"#,
+            r#"{"expire":1,"metadata":{}"#,
+            "",
+        ] {
+            let typed = parse_message::<Json>(text.as_bytes());
+            let tree = parse_message_tree(text.as_bytes());
+            assert_eq!(typed, tree, "{text}");
+            // Asking for nothing accepts and refuses the same messages.
+            let ignored = parse_message::<serde::de::IgnoredAny>(text.as_bytes());
+            assert_eq!(ignored.is_ok(), tree.is_ok(), "{text}");
+        }
+        // Metadata that is JSON but not the type asked for.
+        assert_eq!(
+            parse_message::<u8>(br#"{"expire":1,"metadata":"x"}"#).unwrap_err(),
+            Error::BadMessage
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Decrypting a datastore of 10,000 entries, beside raw XSalsa20-Poly1305 over the same bytes.
+//! Decrypting a datastore of 10 to 10,000 entries (about 2 KiB to 2 MiB sealed), beside raw
+//! XSalsa20-Poly1305 over the same bytes.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -10,9 +11,9 @@ use psono_client::crypto::{hex_decode, hex_encode};
 use psono_client::{EncryptedDatastore, SecretKey, TreeWalker};
 use serde_json::{Value, json};
 
-fn fixture() -> (SecretKey, EncryptedDatastore, SecretKey) {
+fn fixture(entries: usize) -> (SecretKey, EncryptedDatastore, SecretKey) {
     let ds_key = SecretKey::from_bytes([7; 32]);
-    let items: Vec<Value> = (0..10_000)
+    let items: Vec<Value> = (0..entries)
         .map(|i| {
             json!({"id": format!("00000000-0000-4000-8000-{i:012}"), "type": "website_password",
                    "name": format!("entry {i}"), "urlfilter": "example.com",
@@ -35,14 +36,23 @@ fn fixture() -> (SecretKey, EncryptedDatastore, SecretKey) {
 }
 
 fn bench(c: &mut Criterion) {
-    let (user_key, ds, ds_key) = fixture();
+    for entries in [10usize, 1000, 10_000] {
+        bench_size(c, entries);
+    }
+}
+
+fn bench_size(c: &mut Criterion, entries: usize) {
+    let (user_key, ds, ds_key) = fixture(entries);
     let sealed = hex_decode(&ds.data, "data").unwrap();
     let nonce: [u8; 24] = hex_decode(&ds.data_nonce, "nonce")
         .unwrap()
         .try_into()
         .unwrap();
-    let mut g = c.benchmark_group("datastore_10k");
+    let mut g = c.benchmark_group(format!("datastore/{entries}"));
     g.throughput(Throughput::Bytes(sealed.len() as u64));
+    if entries > 1000 {
+        g.sample_size(10);
+    }
     g.bench_function("raw_secretbox_open", |b| {
         let cipher = XSalsa20Poly1305::new(ds_key.expose_secret().into());
         b.iter(|| {

@@ -11,6 +11,7 @@
 //! Python's text, `order` is Python's ordering of same-named attributes, `from_serde` turns any
 //! `Serialize` value into a [`Json`].
 
+mod direct;
 mod from_serde;
 mod order;
 mod python;
@@ -23,6 +24,30 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use crate::error::Error;
 pub(crate) use order::sort_attrs;
 pub(crate) use python::{write_python, write_python_float, write_python_str};
+
+/// Appends Python's `json.dumps(value, separators=(",", ":"))` of any `Serialize` value to
+/// `out`: straight from the value when it can (no tree), through [`Json::from_serialize`] when
+/// an object repeats a key (Python's dict keeps the first position and the last value).
+///
+/// # Errors
+/// [`Error::InvalidJson`] as [`Json::from_serialize`].
+pub(crate) fn write_python_serialize<T: Serialize + ?Sized>(
+    out: &mut String,
+    value: &T,
+) -> Result<(), Error> {
+    let start = out.len();
+    match direct::write_serialize(out, value) {
+        Ok(()) => Ok(()),
+        Err(direct::Outcome::Invalid(_)) => {
+            out.truncate(start);
+            Err(Error::InvalidJson)
+        }
+        Err(direct::Outcome::Duplicate) => {
+            out.truncate(start);
+            write_python(out, &Json::from_serialize(value)?)
+        }
+    }
+}
 
 /// A JSON value whose objects keep their keys in insertion order.
 ///

@@ -83,6 +83,13 @@ pub(crate) fn sort_attrs<'a>(
     attrs: &'a [(&'a str, Json)],
 ) -> Result<Vec<&'a (&'a str, Json)>, Error> {
     let mut sorted: Vec<&(&str, Json)> = attrs.iter().collect();
+    // Names already strictly ascending (the usual case): nothing to compare values for.
+    if attrs.windows(2).all(|w| match w {
+        [(a, _), (b, _)] => a < b,
+        _ => true,
+    }) {
+        return Ok(sorted);
+    }
     let mut unorderable = false;
     sorted.sort_by(|(n1, v1), (n2, v2)| {
         n1.cmp(n2).then_with(|| {
