@@ -353,6 +353,24 @@ impl Verifier {
         self.scheme.as_deref()
     }
 
+    /// The `Accept-Signature` member (label `sig1`) asking for what this verifier's policy
+    /// requires: its components, and `created`, `nonce` and `tag` when required. A refusing
+    /// server sends it with its 401 (RFC 9421 §5.1). `None` when it cannot be serialized.
+    #[must_use]
+    pub fn accept_signature(&self) -> Option<String> {
+        let mut want = crate::AcceptSignature::new("sig1", self.policy.required.clone()).ok()?;
+        if self.policy.require_created {
+            want = want.with_created();
+        }
+        if self.policy.require_nonce {
+            want = want.with_nonce();
+        }
+        if let Some(t) = &self.policy.tag {
+            want = want.with_tag(t);
+        }
+        want.to_member().ok()
+    }
+
     /// Verifies request parts and body.
     ///
     /// # Errors
