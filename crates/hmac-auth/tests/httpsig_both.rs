@@ -162,13 +162,21 @@ async fn replayed_stale_and_retargeted_requests_are_refused() {
         "a 401 names what the policy requires"
     );
 
-    // Stale: signed 61 s before the server's clock (skew 60 s).
-    let old = rfc_signer(Arc::new(FixedClock::new(now.saturating_sub(61))));
+    // Stale: created more than max_age (300 s) + skew (60 s) before the server's clock.
+    let old = rfc_signer(Arc::new(FixedClock::new(now.saturating_sub(361))));
     let res = client()
         .execute(signed(&old, &format!("{base}/a")))
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
+    assert_eq!(res.text().await.unwrap(), "too_old\n");
+    // ... and created beyond the skew in the future.
+    let ahead = rfc_signer(Arc::new(FixedClock::new(UnixTime::new(now.as_secs() + 61))));
+    let res = client()
+        .execute(signed(&ahead, &format!("{base}/a")))
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "created_in_future\n");
 
     // A Flask-HMAC signature is not accepted on an RFC 9421-only route.
     let flask = Signer::new(Hmac::new(Key::latin1("s3cr3tk3y").unwrap()), Credential::GlobalKey);

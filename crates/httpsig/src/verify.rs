@@ -313,6 +313,8 @@ pub struct Verifier {
 #[derive(Debug)]
 pub struct VerifierBuilder {
     inner: Verifier,
+    /// Whether `replay_guard` was called: then `clock` must not replace the guard.
+    guard_set: bool,
 }
 
 impl Verifier {
@@ -338,6 +340,7 @@ impl Verifier {
                 types: FieldTypes::new(),
                 scheme: None,
             },
+            guard_set: false,
         }
     }
 
@@ -477,22 +480,26 @@ pub fn replay_id(keyid: &str, nonce: &str) -> Vec<u8> {
 }
 
 impl VerifierBuilder {
-    /// The clock (a `FixedClock` in tests). Also the clock of the default memory guard.
+    /// The clock (a `FixedClock` in tests). Also the clock of the default memory guard,
+    /// unless a guard was given with [`replay_guard`](Self::replay_guard) (in either order).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.inner.guard = Arc::new(MemoryReplayGuard::with_clock(
-            DEFAULT_GUARD_CAPACITY,
-            clock.clone(),
-        ));
+        if !self.guard_set {
+            self.inner.guard = Arc::new(MemoryReplayGuard::with_clock(
+                DEFAULT_GUARD_CAPACITY,
+                clock.clone(),
+            ));
+        }
         self.inner.clock = clock;
         self
     }
 
-    /// Where nonces are kept (memory for one process, Redis for several). Call after
-    /// [`clock`](Self::clock), which resets the default guard.
+    /// Where nonces are kept (memory for one process, Redis for several). A later
+    /// [`clock`](Self::clock) keeps it.
     #[must_use]
     pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
         self.inner.guard = guard;
+        self.guard_set = true;
         self
     }
 
