@@ -215,7 +215,7 @@ fn check_unique(covered: &[ComponentId]) -> Result<(), Error> {
 /// [`Error::MissingSignature`] when the field is absent; [`Error::DuplicateLabel`];
 /// [`Error::MalformedSignatureInput`] and component errors for bad members.
 pub fn parse_signature_input(headers: &HeaderMap) -> Result<Vec<(String, SignatureParams)>, Error> {
-    let raw = sf::combined(headers, "signature-input").ok_or(Error::MissingSignature)?;
+    let raw = sf::combined_cow(headers, "signature-input").ok_or(Error::MissingSignature)?;
     let text = core::str::from_utf8(&raw).map_err(|_| Error::MalformedSignatureInput)?;
     let dict = sf::dictionary(text).map_err(|e| match e {
         DictError::Duplicate => Error::DuplicateLabel,
@@ -232,7 +232,7 @@ pub fn parse_signature_input(headers: &HeaderMap) -> Result<Vec<(String, Signatu
 /// [`Error::MissingSignature`] when absent; [`Error::DuplicateLabel`];
 /// [`Error::MalformedSignature`] when a member is not a byte sequence.
 pub fn parse_signature(headers: &HeaderMap) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let raw = sf::combined(headers, "signature").ok_or(Error::MissingSignature)?;
+    let raw = sf::combined_cow(headers, "signature").ok_or(Error::MissingSignature)?;
     let text = core::str::from_utf8(&raw).map_err(|_| Error::MalformedSignature)?;
     let dict = sf::dictionary(text).map_err(|e| match e {
         DictError::Duplicate => Error::DuplicateLabel,

@@ -241,6 +241,20 @@ pub fn verify_signature(
         });
     }
     precheck(params, msg, body, policy)?;
+    verify_prechecked(msg, body, params, signature, key, check)
+}
+
+/// [`verify_signature`] after its size and structure checks (the verifier runs those once,
+/// before the key lookup).
+fn verify_prechecked(
+    msg: &Message<'_>,
+    body: &[u8],
+    params: &SignatureParams,
+    signature: &[u8],
+    key: &VerifyingKey,
+    check: &Check<'_>,
+) -> Result<(), Error> {
+    let policy = check.policy;
     let alg = key.algorithm();
     if let Some(name) = params.alg()
         && Algorithm::from_name(name)? != alg
@@ -452,7 +466,8 @@ impl Verifier {
             types: &self.types,
             now: self.clock.now(),
         };
-        verify_signature(msg, body, params, signature, &key, &check)?;
+        // `verify` checked the body size, `precheck` ran above.
+        verify_prechecked(msg, body, params, signature, &key, &check)?;
         if let Some(nonce) = params.nonce() {
             let until = remember_until(params, &self.policy);
             self.guard
