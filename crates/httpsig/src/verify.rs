@@ -1,4 +1,4 @@
-//! The verifier and its policy profile (what hmac-auth's strong mode promised, on RFC 9421).
+//! The verifier and its policy profile (what hmac-auth's removed strong mode promised, on RFC 9421).
 //!
 //! Order of checks for each candidate signature: structure (label, parameters, required
 //! components, `tag`, `keyid`, `created`, `nonce`), key lookup, `alg` against the key,
