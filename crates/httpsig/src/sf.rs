@@ -159,9 +159,13 @@ pub(crate) fn serialize_entry(entry: &ListEntry) -> String {
 
 /// The serialization of an inner list with its parameters: `("a" "b");p=1`.
 pub(crate) fn serialize_inner_list(inner: &InnerList) -> String {
-    let list: List = vec![ListEntry::InnerList(inner.clone())];
-    // A one-member list serializes as that member.
-    list.serialize().unwrap_or_else(|| "()".to_owned())
+    // A one-member list serializes as that member; by reference, without a copy.
+    let mut out = String::with_capacity(128);
+    let mut ser = sfv::ListSerializer::with_buffer(&mut out);
+    let mut items = ser.inner_list();
+    items.items(&inner.items);
+    let _ = items.finish().parameters(&inner.params);
+    out
 }
 
 #[cfg(test)]

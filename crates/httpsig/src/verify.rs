@@ -418,20 +418,26 @@ impl Verifier {
         let headers = msg.headers();
         let inputs = parse_signature_input(headers)?;
         let sigs = parse_signature(headers)?;
-        let candidates: Vec<&(String, SignatureParams)> = match &self.policy.label {
-            Some(l) => {
-                let c: Vec<_> = inputs.iter().filter(|(k, _)| k == l).collect();
-                if c.is_empty() {
-                    return Err(Error::LabelNotFound);
-                }
-                c
-            }
-            None => inputs.iter().collect(),
-        };
+        if let Some(l) = &self.policy.label
+            && !inputs.iter().any(|(k, _)| k == l)
+        {
+            return Err(Error::LabelNotFound);
+        }
         let mut first_err = None;
-        for (label, params) in candidates {
-            match self.try_one(msg, body, label, params, &sigs).await {
-                Ok(v) => return Ok(v),
+        for (label, params) in inputs {
+            if self.policy.label.as_ref().is_some_and(|l| *l != label) {
+                continue;
+            }
+            match self.try_one(msg, body, &label, &params, &sigs).await {
+                // The parsed parameters move into the result (no copy).
+                Ok(algorithm) => {
+                    return Ok(Verified {
+                        keyid: params.keyid().map(str::to_owned),
+                        label,
+                        algorithm,
+                        params,
+                    });
+                }
                 Err(e) => {
                     first_err.get_or_insert(e);
                 }
@@ -447,7 +453,7 @@ impl Verifier {
         label: &str,
         params: &SignatureParams,
         sigs: &[(String, Vec<u8>)],
-    ) -> Result<Verified, Error> {
+    ) -> Result<Algorithm, Error> {
         let signature = sigs
             .iter()
             .find(|(l, _)| l == label)
@@ -478,12 +484,7 @@ impl Verifier {
                     _ => Error::ReplayGuardUnavailable,
                 })?;
         }
-        Ok(Verified {
-            label: label.to_owned(),
-            keyid: Some(keyid.to_owned()),
-            algorithm: key.algorithm(),
-            params: params.clone(),
-        })
+        Ok(key.algorithm())
     }
 }
 
