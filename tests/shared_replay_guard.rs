@@ -28,9 +28,10 @@ async fn exercise(guard: Arc<dyn ReplayGuard>) {
 
     // RFC 9421 hmac-sha256 through the very same guard.
     let key = SigningKey::hmac_sha256(b"s3cr3tk3y");
-    let rfc = keyauth::httpsig::Verifier::builder(StaticKeys::new().with("svc", key.verifying_key()))
-        .replay_guard(guard.clone())
-        .build();
+    let rfc =
+        keyauth::httpsig::Verifier::builder(StaticKeys::new().with("svc", key.verifying_key()))
+            .replay_guard(guard.clone())
+            .build();
     let mut req = http::Request::post("https://api.example/orders?id=7")
         .body(b"{}".to_vec())
         .unwrap();

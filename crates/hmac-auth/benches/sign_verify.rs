@@ -68,7 +68,6 @@ fn benches(c: &mut Criterion) {
                 });
             },
         );
-
     }
     group.finish();
 }

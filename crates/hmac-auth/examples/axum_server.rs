@@ -101,7 +101,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let replay = req.try_clone().ok_or("body not clonable")?;
     println!("RFC 9421, first:   {}", send(req).await?.trim_end());
     println!("RFC 9421, replay:  {}", send(replay).await?.trim_end());
-    let mut req = client.post(format!("http://{addr}/both")).body("{}").build()?;
+    let mut req = client
+        .post(format!("http://{addr}/both"))
+        .body("{}")
+        .build()?;
     billing.sign_reqwest(&mut req)?;
     println!("both, Flask-HMAC:  {}", send(req).await?.trim_end());
     Ok(())

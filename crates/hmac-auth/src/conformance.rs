@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::{Digest, Error, Hmac, HmacAuthLayer, Key, Only};
-use keyauth_core::encoding::hex_encode;
 use keyauth_core::Base64;
+use keyauth_core::encoding::hex_encode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 

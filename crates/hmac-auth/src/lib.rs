@@ -32,9 +32,7 @@ pub use error::Error;
 #[cfg(feature = "tower")]
 #[cfg(feature = "httpsig")]
 pub use layer::Formats;
-pub use layer::{
-    DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, OptionsRequests, Rejection,
-};
+pub use layer::{DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, OptionsRequests, Rejection};
 pub use werkzeug::{signed_message, werkzeug_abort_status};
 pub use wire::DEFAULT_HEADER;
 

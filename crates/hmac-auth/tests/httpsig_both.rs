@@ -100,9 +100,7 @@ fn rfc_layer(
 }
 
 async fn serve_rfc(layer: HmacAuthLayer) -> String {
-    let app = Router::new()
-        .fallback(|| async { "ok" })
-        .layer(layer);
+    let app = Router::new().fallback(|| async { "ok" }).layer(layer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -179,7 +177,10 @@ async fn replayed_stale_and_retargeted_requests_are_refused() {
     assert_eq!(res.text().await.unwrap(), "created_in_future\n");
 
     // A Flask-HMAC signature is not accepted on an RFC 9421-only route.
-    let flask = Signer::new(Hmac::new(Key::latin1("s3cr3tk3y").unwrap()), Credential::GlobalKey);
+    let flask = Signer::new(
+        Hmac::new(Key::latin1("s3cr3tk3y").unwrap()),
+        Credential::GlobalKey,
+    );
     let req = client()
         .post(format!("{base}/a"))
         .body("{}")

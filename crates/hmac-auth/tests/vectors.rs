@@ -19,4 +19,3 @@ fn files_of(scheme: &dyn Scheme) -> Vec<Embedded> {
 fn compatible_mode_vectors_pass() {
     keyauth_vectors::assert_vectors(&Conformance, &files_of(&Conformance));
 }
-

@@ -371,8 +371,18 @@ fn form_bodies_are_signed_as_empty_like_flask() {
 fn strong_mode_flags_are_refused() {
     for args in [
         &["hmac", "sign", "--key", KEY, "--strong", "--data", "x"][..],
-        &["hmac", "verify", "AAAA", "--key", KEY, "--strong", "--data", "x"][..],
-        &["hmac", "curl", "GET", "http://127.0.0.1:9/", "--key", KEY, "--strong"][..],
+        &[
+            "hmac", "verify", "AAAA", "--key", KEY, "--strong", "--data", "x",
+        ][..],
+        &[
+            "hmac",
+            "curl",
+            "GET",
+            "http://127.0.0.1:9/",
+            "--key",
+            KEY,
+            "--strong",
+        ][..],
     ] {
         let r = run(args);
         assert_eq!(r.code, 2, "{args:?}: {r:?}");

@@ -19,7 +19,7 @@ use hmac_auth::{Authenticated, Credential, Digest, Hmac, HmacBuilder, Key, Only,
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use keyauth_core::Base64;
-use serde_json::{Value, json};
+use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Exit};
