@@ -24,8 +24,6 @@ pub fn schemes() -> Vec<Box<dyn Scheme>> {
     v.push(Box::new(authkey::conformance::HandshakeConformance));
     #[cfg(feature = "hmac")]
     v.push(Box::new(hmac_auth::conformance::Conformance));
-    #[cfg(feature = "hmac")]
-    v.push(Box::new(hmac_auth::conformance::StrongConformance));
     #[cfg(feature = "httpsig")]
     v.push(Box::new(keyauth_httpsig::conformance::Conformance));
     #[cfg(feature = "ninchat")]

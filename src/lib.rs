@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | (always) | [`core`] (`keyauth-core`) | secrets, clocks, expiry, encodings, replay guards |
 //! | `ninchat` | `ninchat` (`ninchat-master`) | Ninchat master-key signatures and secure metadata, with a verifier |
-//! | `hmac` | `hmac_auth` (`hmac-auth`) | Flask-HMAC request signing (flaskhmac 1.2.1), tower layer, strong mode |
+//! | `hmac` | `hmac_auth` (`hmac-auth`) | Flask-HMAC request signing (flaskhmac 1.2.1), tower layer (also accepting RFC 9421 with `httpsig`) |
 //! | `authkey` | `authkey` (`authkey`) | MTProto auth keys (mtpylon), `AuthKeyManager` on memory/Redis, MTProto 2.0 message crypto |
 //! | `psono` | `psono` (`psono-client`) | Psono API keys: signed login, NaCl sessions, datastores, shares, secrets |
 //! | `redis` | | Redis replay guards and the Redis auth-key store in every enabled scheme |

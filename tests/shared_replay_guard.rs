@@ -1,5 +1,5 @@
 //! One replay guard serving two schemes through the facade: Ninchat master signatures and
-//! strong-mode HMAC nonces share a `ReplayGuard` (memory, and Redis when there is one), each
+//! RFC 9421 (`keyauth::httpsig`) nonces share a `ReplayGuard` (memory, and Redis when there is one), each
 //! value is accepted exactly once, neither scheme's entries shadow the other's, and both report
 //! a replay as the same common `ErrorKind`.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use keyauth::core::{
     Clock, ErrorKind, MemoryReplayGuard, RedisOptions, RedisReplayGuard, ReplayGuard, SystemClock,
 };
-use keyauth::hmac_auth::{Hmac, Key};
+use keyauth::httpsig::{SigningKey, StaticKeys};
 use keyauth::ninchat::{Call, MasterKey, Verifier, sign_create_session};
 
 const SECRET: &str = "C58sAn+Dp2Ogb2+FdfSNg3J0ImMYfYodUUgXFF2OPo0=";
@@ -26,35 +26,28 @@ async fn exercise(guard: Arc<dyn ReplayGuard>) {
     let replay = verifier.verify(&sig, &call).await.unwrap_err();
     assert_eq!(replay.kind(), ErrorKind::Replayed);
 
-    // Strong-mode HMAC through the very same guard.
-    let hmac = Hmac::new(Key::latin1("s3cr3tk3y").unwrap());
-    let nonce = keyauth::hmac_auth::strong::new_nonce().unwrap();
-    let method = http::Method::POST;
-    let value = hmac
-        .sign_strong(None, &method, "/orders?id=7", b"{}", now, &nonce)
+    // RFC 9421 hmac-sha256 through the very same guard.
+    let key = SigningKey::hmac_sha256(b"s3cr3tk3y");
+    let rfc =
+        keyauth::httpsig::Verifier::builder(StaticKeys::new().with("svc", key.verifying_key()))
+            .replay_guard(guard.clone())
+            .build();
+    let mut req = http::Request::post("https://api.example/orders?id=7")
+        .body(b"{}".to_vec())
         .unwrap();
-    let mut headers = http::HeaderMap::new();
-    headers.insert(
-        hmac.strong_header(),
-        http::HeaderValue::from_str(&value).unwrap(),
-    );
-    let verify = || {
-        hmac.verify_strong(
-            &method,
-            "/orders?id=7",
-            &headers,
-            b"{}",
-            None,
-            now,
-            120,
-            &*guard,
-        )
-    };
+    keyauth::httpsig::Signer::new(key)
+        .keyid("svc")
+        .sign_request(&mut req)
+        .unwrap();
+    let (parts, body) = req.into_parts();
     assert!(
-        verify().await.is_ok(),
+        rfc.verify_request(&parts, &body).await.is_ok(),
         "the Ninchat entry must not shadow this nonce"
     );
-    assert_eq!(verify().await.unwrap_err().kind(), ErrorKind::Replayed);
+    assert_eq!(
+        rfc.verify_request(&parts, &body).await.unwrap_err().kind(),
+        ErrorKind::Replayed
+    );
 
     // A second Ninchat signature is still fresh: the HMAC entry did not shadow it either.
     let key = MasterKey::new("22nlihvg", SECRET).unwrap();

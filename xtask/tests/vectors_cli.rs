@@ -115,7 +115,6 @@ fn default_run_covers_every_crates_vectors() {
         "authkey",
         "authkey-handshake",
         "hmac-auth",
-        "hmac-auth-strong",
         "httpsig",
         "ninchat-master",
         "psono-client",

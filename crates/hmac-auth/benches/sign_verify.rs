@@ -2,14 +2,13 @@
 //!
 //! `bare_hmac` is the floor: HMAC-SHA256 of the body, nothing else. `make_hmac` adds the
 //! base64 encoding; `validate_*` recompute and compare (constant time) the token upstream
-//! would; `strong_*` hash the body with SHA-256 and MAC the canonical string.
+//! would.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hmac::Mac as _;
 use hmac_auth::{Hmac, Key};
-use keyauth_core::UnixTime;
 use std::hint::black_box;
 
 fn benches(c: &mut Criterion) {
@@ -69,38 +68,6 @@ fn benches(c: &mut Criterion) {
                 });
             },
         );
-
-        let now = UnixTime::new(1_700_000_000);
-        let nonce = "AAECAwQFBgcICQoLDA0ODw";
-        let method = http::Method::POST;
-        group.bench_with_input(BenchmarkId::new("strong_sign", size), &body, |b, body| {
-            b.iter(|| {
-                hmac.sign_strong(None, &method, "/pay?to=alice", black_box(body), now, nonce)
-                    .unwrap()
-            });
-        });
-        let mut strong = http::HeaderMap::new();
-        strong.insert(
-            "hmac-strong",
-            hmac.sign_strong(None, &method, "/pay?to=alice", &body, now, nonce)
-                .unwrap()
-                .parse()
-                .unwrap(),
-        );
-        group.bench_with_input(BenchmarkId::new("strong_check", size), &body, |b, body| {
-            b.iter(|| {
-                hmac.check_strong(
-                    &method,
-                    "/pay?to=alice",
-                    black_box(&strong),
-                    black_box(body),
-                    None,
-                    now,
-                    300,
-                )
-                .unwrap()
-            });
-        });
     }
     group.finish();
 }

@@ -1,8 +1,9 @@
-//! An axum server protected by Flask-HMAC compatible auth on one route and strong mode on
-//! another, plus a client signing requests to both.
+//! An axum server protected by Flask-HMAC compatible auth on one route and by Flask-HMAC or
+//! RFC 9421 HTTP Message Signatures on another (a migration in progress), plus clients
+//! signing requests to both.
 //!
 //! ```text
-//! cargo run -p hmac-auth --example axum_server --features reqwest
+//! cargo run -p hmac-auth --example axum_server --features reqwest,httpsig
 //! ```
 //!
 //! It binds 127.0.0.1 on an ephemeral port, sends a few signed and unsigned requests, prints
@@ -11,14 +12,20 @@
 use axum::Router;
 use axum::extract::Extension;
 use axum::routing::post;
-use hmac_auth::{Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, Signer, StrongMode};
+use hmac_auth::{Authenticated, Credential, Formats, Hmac, HmacAuthLayer, Key, Only, Signer};
+use keyauth_httpsig::{SigningKey, StaticKeys, Verifier};
 
-async fn handler(Extension(who): Extension<Authenticated>, body: String) -> String {
-    format!(
-        "hello {:?}, you sent {} bytes\n",
-        who.service().unwrap_or("(global key)"),
-        body.len()
-    )
+async fn handler(
+    who: Option<Extension<Authenticated>>,
+    rfc: Option<Extension<keyauth_httpsig::Verified>>,
+    body: String,
+) -> String {
+    let who = match (who, rfc) {
+        (Some(Extension(who)), _) => who.service().unwrap_or("(global key)").to_owned(),
+        (None, Some(Extension(v))) => format!("RFC 9421 key {}", v.keyid.unwrap_or_default()),
+        (None, None) => "nobody".to_owned(),
+    };
+    format!("hello {who:?}, you sent {} bytes\n", body.len())
 }
 
 #[tokio::main]
@@ -30,19 +37,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .service("reports", Key::latin1("reports-key")?)
         .build();
 
+    let rfc_key = SigningKey::hmac_sha256(b"reports-key");
+    let verifier = Verifier::builder(StaticKeys::new().with("reports", rfc_key.verifying_key()))
+        .scheme("http")
+        .build();
+
     let app = Router::new()
         // @hmac.auth(only=["billing"])
         .route(
             "/compat",
             post(handler).layer(HmacAuthLayer::new(hmac.clone()).only(Only::names(["billing"]))),
         )
-        // Strong mode: method, path, query, timestamp and nonce are signed; replays refused.
+        // Migrating: Flask-HMAC or RFC 9421 (method, target URI, authority, body digest,
+        // time and nonce signed; replays refused).
         .route(
-            "/strong",
+            "/both",
             post(handler).layer(
                 HmacAuthLayer::new(hmac.clone())
                     .body_limit(64 * 1024)
-                    .strong(StrongMode::new().max_skew(std::time::Duration::from_secs(120))),
+                    .httpsig(verifier, Formats::Both),
             ),
         );
 
@@ -79,14 +92,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     reports.sign_reqwest(&mut req)?;
     println!("compat, reports:   {}", send(req).await?.trim_end());
 
-    let strong = Signer::new(hmac, Credential::Strong(Some("reports".into())));
+    let rfc = keyauth_httpsig::Signer::new(rfc_key).keyid("reports");
     let mut req = client
-        .post(format!("http://{addr}/strong?day=1"))
+        .post(format!("http://{addr}/both?day=1"))
         .body("{}")
         .build()?;
-    strong.sign_reqwest(&mut req)?;
+    rfc.sign_reqwest(&mut req)?;
     let replay = req.try_clone().ok_or("body not clonable")?;
-    println!("strong, first:     {}", send(req).await?.trim_end());
-    println!("strong, replayed:  {}", send(replay).await?.trim_end());
+    println!("RFC 9421, first:   {}", send(req).await?.trim_end());
+    println!("RFC 9421, replay:  {}", send(replay).await?.trim_end());
+    let mut req = client
+        .post(format!("http://{addr}/both"))
+        .body("{}")
+        .build()?;
+    billing.sign_reqwest(&mut req)?;
+    println!("both, Flask-HMAC:  {}", send(req).await?.trim_end());
     Ok(())
 }

@@ -1,11 +1,7 @@
 //! The client side: adds the signature header to outgoing requests.
 
-use std::sync::Arc;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use keyauth_core::{Clock, SystemClock};
-
-use crate::strong::{new_nonce, signed_target};
 use crate::werkzeug::signed_message;
 use crate::{Error, Hmac};
 
@@ -17,8 +13,6 @@ pub enum Credential {
     GlobalKey,
     /// Flask-HMAC, as a named service: `Signature: make_hmac_for(name, body)`.
     Service(String),
-    /// Strong mode with the global key (`None`) or a service key.
-    Strong(Option<String>),
 }
 
 /// Signs outgoing requests: a plain [`http::Request`] with [`Signer::sign`], a `reqwest`
@@ -38,40 +32,25 @@ pub enum Credential {
 pub struct Signer {
     hmac: Hmac,
     credential: Credential,
-    clock: Arc<dyn Clock>,
 }
 
 impl Signer {
-    /// A signer for `credential` with the keys of `hmac`, on the system clock (strong mode).
+    /// A signer for `credential` with the keys of `hmac`.
     #[must_use]
     pub fn new(hmac: Hmac, credential: Credential) -> Self {
-        Self {
-            hmac,
-            credential,
-            clock: Arc::new(SystemClock),
-        }
-    }
-
-    /// The clock that stamps strong-mode requests (default: the system clock).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+        Self { hmac, credential }
     }
 
     /// The header name and value for a request with these headers and body.
     ///
-    /// Compatible mode signs what a Flask-HMAC server will check: [`signed_message`], which
-    /// is empty for form bodies (Werkzeug consumes them) and the body otherwise. Strong mode
-    /// signs the body as sent.
+    /// It signs what a Flask-HMAC server will check: [`signed_message`], which is empty for
+    /// form bodies (Werkzeug consumes them) and the body otherwise. (Method, path and query
+    /// are not signed in this scheme; for that use RFC 9421, `keyauth_httpsig::Signer`.)
     ///
     /// # Errors
-    /// The signing errors of [`Hmac::make_hmac`], [`Hmac::make_hmac_for`] and
-    /// [`Hmac::sign_strong`]; [`Error::Random`] when no nonce can be drawn.
+    /// The signing errors of [`Hmac::make_hmac`] and [`Hmac::make_hmac_for`].
     pub fn header_for(
         &self,
-        method: &Method,
-        target: &str,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<(HeaderName, HeaderValue), Error> {
@@ -85,19 +64,8 @@ impl Signer {
                 self.hmac
                     .make_hmac_for(service, signed_message(headers, body))?,
             ),
-            Credential::Strong(key_id) => (
-                self.hmac.strong_header(),
-                self.hmac.sign_strong(
-                    key_id.as_deref(),
-                    method,
-                    target,
-                    body,
-                    self.clock.now(),
-                    &new_nonce()?,
-                )?,
-            ),
         };
-        // Base64 and the strong-mode grammar are visible ASCII, so this cannot fail.
+        // Base64 is visible ASCII, so this cannot fail.
         let mut value = HeaderValue::from_str(&value).map_err(|_| Error::MalformedHeader)?;
         value.set_sensitive(true);
         Ok((name.clone(), value))
@@ -108,12 +76,7 @@ impl Signer {
     /// # Errors
     /// As [`Signer::header_for`].
     pub fn sign<B: AsRef<[u8]>>(&self, request: &mut http::Request<B>) -> Result<(), Error> {
-        let (name, value) = self.header_for(
-            request.method(),
-            signed_target(request.uri()),
-            request.headers(),
-            request.body().as_ref(),
-        )?;
+        let (name, value) = self.header_for(request.headers(), request.body().as_ref())?;
         request.headers_mut().insert(name, value);
         Ok(())
     }
@@ -129,12 +92,7 @@ impl Signer {
             None => &[],
             Some(b) => b.as_bytes().ok_or(Error::BodyNotBuffered)?,
         };
-        let url = request.url();
-        let target = match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        };
-        let (name, value) = self.header_for(request.method(), &target, request.headers(), body)?;
+        let (name, value) = self.header_for(request.headers(), body)?;
         request.headers_mut().insert(name, value);
         Ok(())
     }
@@ -164,10 +122,9 @@ impl RequestBuilderExt for reqwest::RequestBuilder {
 mod tests {
     use super::*;
     use crate::Key;
-    use keyauth_core::{FixedClock, UnixTime};
 
     #[test]
-    fn service_and_strong_signers_produce_checkable_headers() {
+    fn service_signer_produces_checkable_sensitive_header() {
         let hmac = Hmac::builder()
             .key(Key::latin1("g").unwrap())
             .service("svc", Key::latin1("k").unwrap())
@@ -183,31 +140,12 @@ mod tests {
             Ok(crate::Authenticated::Service("svc".into()))
         );
         assert!(req.headers()["signature"].is_sensitive());
-
-        let clock = Arc::new(FixedClock::new(UnixTime::new(1_000)));
-        let strong = Signer::new(hmac.clone(), Credential::Strong(Some("svc".into()))).clock(clock);
-        strong.sign(&mut req).unwrap();
-        let claims = hmac
-            .check_strong(
-                req.method(),
-                "/p?q=1",
-                req.headers(),
-                req.body(),
-                None,
-                UnixTime::new(1_000),
-                0,
-            )
-            .unwrap();
+        // Another body: the same header no longer validates.
+        *req.body_mut() = b"date".to_vec();
         assert_eq!(
-            claims.authenticated,
-            crate::Authenticated::Service("svc".into())
+            hmac.validate_signature(&req, None),
+            Err(Error::InvalidSignature)
         );
-        // Two signatures never share a nonce.
-        let mut other = http::Request::post("/p?q=1")
-            .body(b"data".to_vec())
-            .unwrap();
-        strong.sign(&mut other).unwrap();
-        assert_ne!(req.headers()["hmac-strong"], other.headers()["hmac-strong"]);
     }
 
     #[test]

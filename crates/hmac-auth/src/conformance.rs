@@ -1,5 +1,5 @@
-//! The conformance runner (feature `conformance`) for `vectors/hmac-auth.json` (Flask-HMAC compatible mode) and
-//! `vectors/hmac-auth-strong.json` (our strong mode).
+//! The conformance runner (feature `conformance`) for `vectors/hmac-auth.json` (Flask-HMAC
+//! compatible mode) and `vectors/hmac-auth_service_tokens.json`.
 //!
 //! Ops `make_hmac`, `make_hmac_for`, `validate_signature`, `validate_service_signature` call
 //! the crate directly. Op `http` starts an axum server with the real [`HmacAuthLayer`] on
@@ -11,14 +11,12 @@
 //! reports `key_not_latin1` (HTTP: 500) exactly where upstream would use them.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::strong::StrongSignature;
-use crate::{Digest, Error, Hmac, HmacAuthLayer, Key, Only, StrongMode};
+use crate::{Digest, Error, Hmac, HmacAuthLayer, Key, Only};
+use keyauth_core::Base64;
 use keyauth_core::encoding::hex_encode;
-use keyauth_core::{Base64, FixedClock, MemoryReplayGuard, UnixTime};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use keyauth_vectors::{Case, CaseError, CaseResult, Embedded, Input, Scheme};
@@ -26,10 +24,6 @@ use keyauth_vectors::{Case, CaseError, CaseResult, Embedded, Input, Scheme};
 /// The vector files this crate owns, compiled in.
 pub const VECTORS: &[Embedded] = &[
     ("hmac-auth.json", include_str!("../vectors/hmac-auth.json")),
-    (
-        "hmac-auth-strong.json",
-        include_str!("../vectors/hmac-auth-strong.json"),
-    ),
     // Ours: malformed service tokens judged by the real flaskhmac 1.2.1 and 1.1.2.
     (
         "hmac-auth_service_tokens.json",
@@ -40,10 +34,6 @@ pub const VECTORS: &[Embedded] = &[
 /// Flask-HMAC compatible mode.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Conformance;
-
-/// Strong mode.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StrongConformance;
 
 fn bad(why: impl Into<String>) -> CaseError {
     CaseError::BadInput(why.into())
@@ -434,137 +424,6 @@ async fn send(addr: std::net::SocketAddr, wire: &[u8]) -> Result<u16, CaseError>
             ))
         })?;
     Ok(code)
-}
-
-// ---------------------------------------------------------------------------------------
-// Strong mode (`vectors/hmac-auth-strong.json`, scheme "hmac-auth-strong").
-
-fn strong_app(input: Input<'_>) -> Result<Hmac, CaseError> {
-    let mut b = Hmac::builder();
-    if let Some(k) = input.opt_str("key")? {
-        b = b.key(Key::latin1(k).map_err(|e| kind(&e))?);
-    }
-    if let Some(Value::Object(keys)) = input.get("keys") {
-        for (name, key) in keys {
-            let key = key.as_str().ok_or_else(|| bad("keys value"))?;
-            b = b.service(name.clone(), Key::latin1(key).map_err(|e| kind(&e))?);
-        }
-    }
-    if let Some(d) = input.opt_str("digestmod")? {
-        b = b.digest(Digest::from_name(d).ok_or_else(|| bad("digestmod"))?);
-    }
-    Ok(b.build())
-}
-
-impl Scheme for StrongConformance {
-    fn name(&self) -> &'static str {
-        "hmac-auth-strong"
-    }
-
-    fn run(&self, case: &Case) -> CaseResult {
-        let input = Input(&case.input);
-        match case.op.as_str() {
-            "sign" => {
-                let hmac = strong_app(input)?;
-                let method = http::Method::from_bytes(input.str("method")?.as_bytes())
-                    .map_err(|_| bad("method"))?;
-                let value = hmac
-                    .sign_strong(
-                        input.opt_str("key_id")?,
-                        &method,
-                        input.str("target")?,
-                        &input.hex("body_hex")?,
-                        UnixTime::new(input.u64("timestamp")?),
-                        input.str("nonce")?,
-                    )
-                    .map_err(|e| kind(&e))?;
-                Ok(json!({"header": value}))
-            }
-            "verify" => {
-                let hmac = strong_app(input)?;
-                let method = http::Method::from_bytes(input.str("method")?.as_bytes())
-                    .map_err(|_| bad("method"))?;
-                let map = header_map(&headers(input.array("headers")?)?)?;
-                let now = UnixTime::new(input.u64("now")?);
-                let only = only(input.get("only"))?;
-                let guard = MemoryReplayGuard::with_clock(1024, Arc::new(FixedClock::new(now)));
-                // `seen`: nonces (key id, nonce) already used before this request.
-                for seen in input
-                    .get("seen")
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice)
-                {
-                    let seen = Input(seen);
-                    let id = crate::strong::replay_id(seen.str("key_id")?, seen.str("nonce")?);
-                    guard
-                        .check_and_mark_now(&id, UnixTime::new(u64::MAX))
-                        .map_err(|_| bad("seen"))?;
-                }
-                let claims = hmac
-                    .check_strong(
-                        &method,
-                        input.str("target")?,
-                        &map,
-                        &input.hex("body_hex")?,
-                        only.as_ref(),
-                        now,
-                        input.u64("skew")?,
-                    )
-                    .map_err(|e| kind(&e))?;
-                guard
-                    .check_and_mark_now(&claims.replay_id(), claims.remember_until)
-                    .map_err(|_| kind(&Error::Replayed))?;
-                let mut out = Map::new();
-                out.insert("valid".into(), Value::Bool(true));
-                out.insert(
-                    "key_id".into(),
-                    Value::String(claims.signature.key_id().to_owned()),
-                );
-                Ok(Value::Object(out))
-            }
-            "parse" => {
-                let value = input.str("header")?;
-                let sig = StrongSignature::parse(value.as_bytes()).map_err(|e| kind(&e))?;
-                Ok(json!({
-                    "key_id": sig.key_id(),
-                    "timestamp": sig.timestamp().as_secs(),
-                    "nonce": sig.nonce(),
-                }))
-            }
-            "http" => {
-                let hmac = strong_app(input)?;
-                let now = UnixTime::new(input.u64("now")?);
-                let guard = Arc::new(MemoryReplayGuard::with_clock(
-                    1024,
-                    Arc::new(FixedClock::new(now)),
-                ));
-                let mut layer = HmacAuthLayer::new(hmac).strong(
-                    StrongMode::new()
-                        .replay_guard(guard)
-                        .max_skew(Duration::from_secs(input.u64("skew")?))
-                        .clock(Arc::new(FixedClock::new(now))),
-                );
-                if let Some(o) = only(input.get("only"))? {
-                    layer = layer.only(o);
-                }
-                let mut statuses = Vec::new();
-                // The same guard serves every request of the case (replays are visible).
-                for req in input.array("requests")? {
-                    let req = Input(req);
-                    let list = headers(req.array("headers")?)?;
-                    let wire = raw_request(
-                        req.str("method")?,
-                        req.str("target")?,
-                        &list,
-                        &req.hex("body_hex")?,
-                    );
-                    statuses.push(exchange(Some(layer.clone()), &wire)?);
-                }
-                Ok(json!({"statuses": statuses}))
-            }
-            other => Err(CaseError::Unsupported(other.into())),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -35,18 +35,10 @@ pub enum Error {
     /// Legacy `validate_service_signature`: the token is not base64 of `name:signature`.
     #[error("malformed service signature")]
     MalformedServiceSignature,
-    /// Strong mode: the signature header does not follow the format.
-    #[error("malformed strong-mode signature header")]
+    /// A request could not be built with the signature header: the `reqwest` builder held
+    /// an error (bad URL or header), or the header value is not a valid header.
+    #[error("malformed request or header")]
     MalformedHeader,
-    /// Strong mode: the timestamp lies outside the allowed clock skew.
-    #[error("timestamp outside the allowed skew")]
-    StaleTimestamp,
-    /// Strong mode: the nonce was seen before.
-    #[error("nonce already used")]
-    Replayed,
-    /// Strong mode: the replay guard could not answer (Redis down, memory guard full).
-    #[error("replay guard unavailable")]
-    ReplayGuardUnavailable,
     /// The body is larger than the configured limit.
     #[error("body larger than {limit} bytes")]
     BodyTooLarge {
@@ -59,17 +51,11 @@ pub enum Error {
     /// A client request body is a stream, so it cannot be signed.
     #[error("request body is not buffered")]
     BodyNotBuffered,
-    /// A strong-mode key id has characters outside `A-Z a-z 0-9 . _ ~ -` or is too long.
-    #[error("key id not usable in strong mode")]
-    InvalidKeyId,
-    /// The operating system's random number generator failed (strong-mode nonce).
-    #[error("random number generator failed")]
-    Random,
 }
 
 impl Error {
     /// The stable code of this error: the `{"error": "<code>"}` vocabulary of
-    /// `vectors/hmac-auth.json` and `vectors/hmac-auth-strong.json`, one code per variant
+    /// `vectors/hmac-auth.json`, one code per variant
     /// (table in the crate docs, "Error codes"). Use it for logs, metrics and JSON output;
     /// it never changes for a variant.
     ///
@@ -88,14 +74,9 @@ impl Error {
             Self::NameNotLatin1 => "name_not_latin1",
             Self::MalformedServiceSignature => "malformed_service_signature",
             Self::MalformedHeader => "malformed_header",
-            Self::StaleTimestamp => "stale_timestamp",
-            Self::Replayed => "replayed",
-            Self::ReplayGuardUnavailable => "replay_guard_unavailable",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::BodyRead => "body_read",
             Self::BodyNotBuffered => "body_not_buffered",
-            Self::InvalidKeyId => "invalid_key_id",
-            Self::Random => "random",
         }
     }
 
@@ -112,12 +93,7 @@ impl Error {
             | Self::MalformedHeader
             | Self::BodyTooLarge { .. }
             | Self::BodyRead
-            | Self::BodyNotBuffered
-            | Self::InvalidKeyId => ErrorKind::Malformed,
-            Self::StaleTimestamp => ErrorKind::Expired,
-            Self::Replayed => ErrorKind::Replayed,
-            Self::ReplayGuardUnavailable => ErrorKind::Unavailable,
-            Self::Random => ErrorKind::Random,
+            | Self::BodyNotBuffered => ErrorKind::Malformed,
         }
     }
 }
@@ -141,14 +117,9 @@ mod tests {
                 Error::NameNotLatin1 => "name_not_latin1",
                 Error::MalformedServiceSignature => "malformed_service_signature",
                 Error::MalformedHeader => "malformed_header",
-                Error::StaleTimestamp => "stale_timestamp",
-                Error::Replayed => "replayed",
-                Error::ReplayGuardUnavailable => "replay_guard_unavailable",
                 Error::BodyTooLarge { .. } => "body_too_large",
                 Error::BodyRead => "body_read",
                 Error::BodyNotBuffered => "body_not_buffered",
-                Error::InvalidKeyId => "invalid_key_id",
-                Error::Random => "random",
             }
         }
         let all = [
@@ -161,14 +132,9 @@ mod tests {
             Error::NameNotLatin1,
             Error::MalformedServiceSignature,
             Error::MalformedHeader,
-            Error::StaleTimestamp,
-            Error::Replayed,
-            Error::ReplayGuardUnavailable,
             Error::BodyTooLarge { limit: 1 },
             Error::BodyRead,
             Error::BodyNotBuffered,
-            Error::InvalidKeyId,
-            Error::Random,
         ];
         let mut seen = std::collections::BTreeSet::new();
         for e in &all {
@@ -184,7 +150,6 @@ mod tests {
         // The vocabulary of the vector files is a subset of the codes.
         for file in [
             include_str!("../vectors/hmac-auth.json"),
-            include_str!("../vectors/hmac-auth-strong.json"),
             include_str!("../vectors/hmac-auth_service_tokens.json"),
         ] {
             for part in file.split("\"error\": \"").skip(1) {
@@ -212,14 +177,13 @@ mod tests {
                 Error::BodyTooLarge { limit: 10 },
                 "body larger than 10 bytes",
             ),
-            (Error::Replayed, "nonce already used"),
+            (Error::MalformedHeader, "malformed request or header"),
         ];
         for (e, text) in all {
             assert_eq!(e.to_string(), text);
         }
         assert_eq!(Error::InvalidSignature.kind(), ErrorKind::BadSignature);
-        assert_eq!(Error::StaleTimestamp.kind(), ErrorKind::Expired);
-        assert_eq!(Error::Replayed.kind(), ErrorKind::Replayed);
+        assert_eq!(Error::MalformedHeader.kind(), ErrorKind::Malformed);
         assert_eq!(Error::UnknownKeyName.kind(), ErrorKind::UnknownKey);
     }
 }

@@ -4,89 +4,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
-use keyauth_core::{Clock, MemoryReplayGuard, ReplayGuard, SystemClock};
 
-use crate::strong::{DEFAULT_SKEW, signed_target};
 use crate::werkzeug::werkzeug_abort_status;
 use crate::{DEFAULT_ERROR_CODE, Error, Hmac, Only};
 
 /// The default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
-
-/// The replay guard a [`StrongMode`] starts with: a [`MemoryReplayGuard`] for this many
-/// nonces (one process; use a `RedisReplayGuard` when several servers share the load).
-pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
-
-/// Strong-mode checking for the layer (the strong verifier): the replay guard, the allowed
-/// clock skew and the clock, with the workspace's knob names.
-///
-/// ```
-/// use std::{sync::Arc, time::Duration};
-/// use hmac_auth::{Hmac, HmacAuthLayer, Key, MemoryReplayGuard, StrongMode, SystemClock};
-/// let strong = StrongMode::new()
-///     .replay_guard(Arc::new(MemoryReplayGuard::new(10_000)))
-///     .max_skew(Duration::from_secs(120))
-///     .clock(Arc::new(SystemClock));
-/// let layer = HmacAuthLayer::new(Hmac::new(Key::latin1("s3cr3tk3y")?)).strong(strong);
-/// # drop(layer);
-/// # Ok::<(), hmac_auth::Error>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct StrongMode {
-    guard: Arc<dyn ReplayGuard>,
-    skew: u64,
-    clock: Arc<dyn Clock>,
-}
-
-impl Default for StrongMode {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl StrongMode {
-    /// Strong mode with a [`MemoryReplayGuard`] of [`DEFAULT_REPLAY_CAPACITY`] nonces,
-    /// 300 s maximum skew and the system clock.
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            guard: Arc::new(MemoryReplayGuard::new(DEFAULT_REPLAY_CAPACITY)),
-            skew: DEFAULT_SKEW,
-            clock: Arc::new(SystemClock),
-        }
-    }
-
-    /// Where nonces are remembered (a [`MemoryReplayGuard`] for one process, a
-    /// `RedisReplayGuard`, feature `redis`, for several). A guard that cannot answer fails
-    /// closed (503).
-    #[must_use]
-    pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
-        self.guard = guard;
-        self
-    }
-
-    /// The largest allowed difference between a request's timestamp and the server clock,
-    /// either way (inclusive; whole seconds, rounded down). Default 300 s.
-    #[must_use]
-    pub fn max_skew(mut self, skew: Duration) -> Self {
-        self.skew = skew.as_secs();
-        self
-    }
-
-    /// The server clock (a `FixedClock` in tests). Default: the system clock.
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-}
 
 /// What the layer does with `OPTIONS` requests ([`HmacAuthLayer::options`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -114,7 +43,6 @@ pub enum OptionsRequests {
 pub struct Rejection {
     status: StatusCode,
     error: Error,
-    strong: bool,
 }
 
 impl Rejection {
@@ -130,14 +58,7 @@ impl Rejection {
         &self.error
     }
 
-    /// Whether the layer checked in strong mode.
-    #[must_use]
-    pub fn is_strong(&self) -> bool {
-        self.strong
-    }
-
-    /// The default response: the status, `text/plain` with its reason phrase, and for strong
-    /// mode's 401 a `WWW-Authenticate: Hmac-Strong` header. Compatible mode never sends
+    /// The default response: the status and `text/plain` with its reason phrase. No
     /// `WWW-Authenticate`, also not when `HMAC_ERROR_CODE` is 401 (Flask sends none).
     #[must_use]
     pub fn default_response(&self) -> Response<Bytes> {
@@ -149,10 +70,6 @@ impl Rejection {
             CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
-        if self.strong && self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Hmac-Strong"));
-        }
         res
     }
 }
@@ -164,8 +81,6 @@ struct Config {
     only: Option<Only>,
     limit: usize,
     error_status: StatusCode,
-    strong: bool,
-    time: StrongMode,
     on_error: Option<ErrorHook>,
     options: OptionsRequests,
     #[cfg(feature = "httpsig")]
@@ -178,7 +93,7 @@ struct Config {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Formats {
-    /// Only the Flask-HMAC compatible (or strong-mode) signature.
+    /// Only the Flask-HMAC compatible signature.
     Compat,
     /// Only RFC 9421 HTTP Message Signatures.
     HttpSig,
@@ -186,8 +101,14 @@ pub enum Formats {
     Both,
 }
 
+/// The response to a refused RFC 9421 signature, as `keyauth_httpsig::HttpSigLayer` answers:
+/// 401 with `Accept-Signature` naming what the policy requires, 413, or 503 when the key
+/// lookup or the replay guard cannot answer (fail closed).
 #[cfg(feature = "httpsig")]
-fn httpsig_refusal<RB: From<Bytes>>(e: &keyauth_httpsig::Error) -> Response<RB> {
+fn httpsig_refusal<RB: From<Bytes>>(
+    e: &keyauth_httpsig::Error,
+    verifier: &keyauth_httpsig::Verifier,
+) -> Response<RB> {
     use keyauth_httpsig::Error as E;
     let status = match e {
         E::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -200,6 +121,13 @@ fn httpsig_refusal<RB: From<Bytes>>(e: &keyauth_httpsig::Error) -> Response<RB> 
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    if status == StatusCode::UNAUTHORIZED
+        && let Some(v) = verifier
+            .accept_signature()
+            .and_then(|a| HeaderValue::try_from(a).ok())
+    {
+        res.headers_mut().insert("accept-signature", v);
+    }
     res
 }
 
@@ -208,17 +136,6 @@ impl Config {
         match error {
             Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::BodyRead => StatusCode::BAD_REQUEST,
-            Error::ReplayGuardUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Error::MissingSignature
-            | Error::InvalidSignature
-            | Error::MalformedHeader
-            | Error::UnknownKeyName
-            | Error::StaleTimestamp
-            | Error::Replayed
-                if self.strong =>
-            {
-                StatusCode::UNAUTHORIZED
-            }
             // What `auth()` catches and hands to `abort()`.
             Error::MissingSignature | Error::InvalidSignature => self.error_status,
             // Everything else escapes the decorator upstream: a 500.
@@ -230,7 +147,6 @@ impl Config {
         let rejection = Rejection {
             status: self.status_for(&error),
             error,
-            strong: self.strong,
         };
         let res = match &self.on_error {
             Some(hook) => hook(&rejection),
@@ -240,14 +156,15 @@ impl Config {
     }
 }
 
-/// Verifies requests as `@hmac.auth()` / `@hmac.auth(only=[...])` does (or in strong mode).
+/// Verifies requests as `@hmac.auth()` / `@hmac.auth(only=[...])` does (and, feature
+/// `httpsig`, RFC 9421 signatures: [`HmacAuthLayer::httpsig`]).
 ///
 /// The body is buffered up to a limit (default 1 MiB; above it `413`, also for chunked bodies
 /// without `Content-Length`), checked, and passed on intact with an
 /// [`Authenticated`](crate::Authenticated) request extension. Failures answer upstream's
 /// status: `HMAC_ERROR_CODE` (default 403) for a missing or wrong signature, 500 for what
-/// upstream lets escape (unknown service name...). In strong mode failures are 401 and an
-/// unreachable replay guard 503. [`HmacAuthLayer::on_error`] shapes the response.
+/// upstream lets escape (unknown service name...). [`HmacAuthLayer::on_error`] shapes the
+/// response.
 ///
 /// ```
 /// use hmac_auth::{Hmac, HmacAuthLayer, Key, Only};
@@ -274,8 +191,6 @@ impl core::fmt::Debug for HmacAuthLayer {
             .field("only", &self.config.only)
             .field("limit", &self.config.limit)
             .field("error_status", &self.config.error_status)
-            .field("strong", &self.config.strong)
-            .field("time", &self.config.time)
             .finish_non_exhaustive()
     }
 }
@@ -290,8 +205,6 @@ impl HmacAuthLayer {
                 only: None,
                 limit: DEFAULT_BODY_LIMIT,
                 error_status: werkzeug_abort_status(DEFAULT_ERROR_CODE),
-                strong: false,
-                time: StrongMode::new(),
                 on_error: None,
                 options: OptionsRequests::Answer,
                 #[cfg(feature = "httpsig")]
@@ -311,8 +224,6 @@ impl HmacAuthLayer {
                 only: c.only.clone(),
                 limit: c.limit,
                 error_status: c.error_status,
-                strong: c.strong,
-                time: c.time.clone(),
                 on_error: c.on_error.clone(),
                 options: c.options,
                 #[cfg(feature = "httpsig")]
@@ -350,36 +261,6 @@ impl HmacAuthLayer {
     #[must_use]
     pub fn error_code(self, code: u16) -> Self {
         self.edit(|c| c.error_status = werkzeug_abort_status(code))
-    }
-
-    /// Switches to strong mode (not wire-compatible with Flask-HMAC) with these settings.
-    #[must_use]
-    pub fn strong(self, strong: StrongMode) -> Self {
-        self.edit(|c| {
-            c.strong = true;
-            c.time = strong;
-        })
-    }
-
-    /// Strong mode's replay guard ([`StrongMode::replay_guard`]). Does not switch strong mode
-    /// on: compatible mode has no nonces, so there it has no effect.
-    #[must_use]
-    pub fn replay_guard(self, guard: Arc<dyn ReplayGuard>) -> Self {
-        self.edit(|c| c.time = c.time.clone().replay_guard(guard))
-    }
-
-    /// Strong mode's maximum clock skew ([`StrongMode::max_skew`]). Does not switch strong
-    /// mode on: compatible mode has no timestamps, so there it has no effect.
-    #[must_use]
-    pub fn max_skew(self, skew: Duration) -> Self {
-        self.edit(|c| c.time = c.time.clone().max_skew(skew))
-    }
-
-    /// Strong mode's server clock ([`StrongMode::clock`]). Does not switch strong mode on:
-    /// compatible mode has no timestamps, so there it has no effect.
-    #[must_use]
-    pub fn clock(self, clock: Arc<dyn Clock>) -> Self {
-        self.edit(|c| c.time = c.time.clone().clock(clock))
     }
 
     /// What happens to `OPTIONS` requests. The default, [`OptionsRequests::Answer`], is
@@ -447,35 +328,6 @@ where
     }
 }
 
-impl Config {
-    async fn verify(
-        &self,
-        parts: &http::request::Parts,
-        body: &[u8],
-    ) -> Result<crate::Authenticated, Error> {
-        if !self.strong {
-            return self.hmac.validate_parts(parts, body, self.only.as_ref());
-        }
-        let strong = &self.time;
-        {
-            {
-                self.hmac
-                    .verify_strong(
-                        &parts.method,
-                        signed_target(&parts.uri),
-                        &parts.headers,
-                        body,
-                        self.only.as_ref(),
-                        strong.clock.now(),
-                        strong.skew,
-                        strong.guard.as_ref(),
-                    )
-                    .await
-            }
-        }
-    }
-}
-
 impl<S, B, RB> tower_service::Service<Request<B>> for HmacAuth<S>
 where
     S: tower_service::Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
@@ -526,11 +378,14 @@ where
                             parts.extensions.insert(v);
                             inner.call(Request::from_parts(parts, B::from(bytes))).await
                         }
-                        Err(e) => Ok(httpsig_refusal(&e)),
+                        Err(e) => Ok(httpsig_refusal(&e, verifier)),
                     };
                 }
             }
-            match config.verify(&parts, &bytes).await {
+            match config
+                .hmac
+                .validate_parts(&parts, &bytes, config.only.as_ref())
+            {
                 Ok(who) => {
                     parts.extensions.insert(who);
                     inner.call(Request::from_parts(parts, B::from(bytes))).await

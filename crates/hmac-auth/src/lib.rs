@@ -20,7 +20,6 @@ mod digest;
 mod error;
 #[cfg(feature = "tower")]
 mod layer;
-pub mod strong;
 mod werkzeug;
 mod wire;
 
@@ -33,11 +32,7 @@ pub use error::Error;
 #[cfg(feature = "tower")]
 #[cfg(feature = "httpsig")]
 pub use layer::Formats;
-pub use layer::{
-    DEFAULT_BODY_LIMIT, DEFAULT_REPLAY_CAPACITY, HmacAuth, HmacAuthLayer, OptionsRequests,
-    Rejection, StrongMode,
-};
-pub use strong::{StrongClaims, StrongSignature};
+pub use layer::{DEFAULT_BODY_LIMIT, HmacAuth, HmacAuthLayer, OptionsRequests, Rejection};
 pub use werkzeug::{signed_message, werkzeug_abort_status};
 pub use wire::DEFAULT_HEADER;
 

@@ -1,5 +1,4 @@
-//! What compatible and strong mode share on the wire: the default header names and how a
-//! header's bytes are read.
+//! The wire: the default header name and how a header's bytes are read.
 
 use std::borrow::Cow;
 
@@ -7,9 +6,6 @@ use http::header::{HeaderMap, HeaderName};
 
 /// Upstream's default header name.
 pub const DEFAULT_HEADER: &str = "signature";
-
-/// The default strong-mode header name.
-pub const DEFAULT_STRONG_HEADER: &str = "hmac-strong";
 
 /// The header's bytes as Werkzeug's dev server presents them: absent, the one value, or several
 /// values joined with `,` (which never validates, as upstream).

@@ -2,7 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -10,9 +9,8 @@ use axum::extract::Extension;
 use bytes::Bytes;
 use hmac_auth::{
     Authenticated, Credential, Hmac, HmacAuthLayer, Key, Only, OptionsRequests,
-    RequestBuilderExt as _, Signer, StrongMode,
+    RequestBuilderExt as _, Signer,
 };
-use keyauth_core::{Clock, FixedClock, MemoryReplayGuard, SystemClock, UnixTime};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 fn hmac() -> Hmac {
@@ -222,21 +220,14 @@ async fn options_requests_follow_flask_by_default() {
     assert_eq!(res.text().await.unwrap(), "inner saw None");
 }
 
-/// Flask sends no `WWW-Authenticate` with `HMAC_ERROR_CODE = 401`; only strong mode does.
+/// Flask sends no `WWW-Authenticate` with `HMAC_ERROR_CODE = 401`, and neither does the layer.
 #[tokio::test]
-async fn www_authenticate_only_in_strong_mode() {
+async fn no_www_authenticate_in_compatible_mode() {
     let get = b"GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     let compat = serve(HmacAuthLayer::new(hmac()).error_code(401)).await;
     let head = raw_head(compat, get).await;
     assert!(head.starts_with("http/1.1 401"), "{head}");
     assert!(!head.contains("www-authenticate"), "{head}");
-
-    let clock = Arc::new(FixedClock::new(UnixTime::new(1_700_000_000)));
-    let guard = Arc::new(MemoryReplayGuard::with_clock(100, clock.clone()));
-    let strong = serve(strong_layer(guard, clock)).await;
-    let head = raw_head(strong, get).await;
-    assert!(head.starts_with("http/1.1 401"), "{head}");
-    assert!(head.contains("www-authenticate: hmac-strong"), "{head}");
 }
 
 #[tokio::test]
@@ -269,116 +260,6 @@ async fn error_code_and_error_hook() {
         post(addr, "/a", b"", Some(&wrong)).await,
         (401, "{\"error\": \"bad_signature\"}".into())
     );
-}
-
-fn strong_layer(guard: Arc<dyn keyauth_core::ReplayGuard>, clock: Arc<dyn Clock>) -> HmacAuthLayer {
-    // The layer's own knobs, set after switching strong mode on.
-    HmacAuthLayer::new(hmac())
-        .strong(StrongMode::new())
-        .replay_guard(guard)
-        .max_skew(Duration::from_secs(60))
-        .clock(clock)
-}
-
-#[tokio::test]
-async fn strong_mode_refuses_replays_stale_and_retargeted_requests() {
-    let now = UnixTime::new(1_700_000_000);
-    let clock = Arc::new(FixedClock::new(now));
-    let guard = Arc::new(MemoryReplayGuard::with_clock(10_000, clock.clone()));
-    let addr = serve(strong_layer(guard, clock.clone())).await;
-    let signer =
-        Signer::new(hmac(), Credential::Strong(Some("aservice".into()))).clock(clock.clone());
-
-    let req = client()
-        .post(format!("http://{addr}/pay?to=alice"))
-        .body("{}")
-        .build_signed(&signer)
-        .unwrap();
-    let replay = req.try_clone().unwrap();
-    let res = client().execute(req).await.unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.text().await.unwrap(), "Service(\"aservice\")|{}");
-    let res = client().execute(replay).await.unwrap();
-    assert_eq!(res.status(), 401, "replayed nonce");
-    assert_eq!(res.headers()["www-authenticate"], "Hmac-Strong");
-
-    // Same signature, other path: refused (compatible mode would accept it).
-    let mut moved = client()
-        .post(format!("http://{addr}/pay?to=alice"))
-        .body("{}")
-        .build_signed(&signer)
-        .unwrap();
-    *moved.url_mut() = format!("http://{addr}/pay?to=mallory").parse().unwrap();
-    assert_eq!(client().execute(moved).await.unwrap().status(), 401);
-
-    // Stale: signed 61 s before the server's clock.
-    let old = Arc::new(FixedClock::new(now.saturating_sub(61)));
-    let stale = Signer::new(hmac(), Credential::Strong(None)).clock(old);
-    let req = client()
-        .get(format!("http://{addr}/a"))
-        .build_signed(&stale)
-        .unwrap();
-    assert_eq!(client().execute(req).await.unwrap().status(), 401);
-
-    // A compatible-mode signature is not accepted by a strong-mode server.
-    let compat = Signer::new(hmac(), Credential::GlobalKey);
-    assert_eq!(post(addr, "/a", b"", Some(&compat)).await.0, 401);
-}
-
-#[tokio::test]
-async fn strong_mode_two_servers_share_one_redis() {
-    let Some(url) = keyauth_testkit::redis_url() else {
-        return;
-    };
-    // Two independently built servers, each with its own Redis connection manager.
-    let prefix = format!("hmac-auth-test:{}:", std::process::id());
-    let options = keyauth_core::RedisOptions::new(url).prefix(prefix);
-    let guard_a = Arc::new(keyauth_core::RedisReplayGuard::new(&options).unwrap());
-    let guard_b = Arc::new(keyauth_core::RedisReplayGuard::new(&options).unwrap());
-    let a = serve(strong_layer(guard_a, Arc::new(SystemClock))).await;
-    let b = serve(strong_layer(guard_b, Arc::new(SystemClock))).await;
-    let signer = Signer::new(hmac(), Credential::Strong(Some("bservice".into())));
-
-    let req = client()
-        .put(format!("http://127.0.0.1:{}/x", a.port()))
-        .body("v")
-        .build_signed(&signer)
-        .unwrap();
-    let mut to_b = req.try_clone().unwrap();
-    *to_b.url_mut() = format!("http://127.0.0.1:{}/x", b.port()).parse().unwrap();
-    assert_eq!(client().execute(req).await.unwrap().status(), 200);
-    assert_eq!(
-        client().execute(to_b).await.unwrap().status(),
-        401,
-        "B saw A's nonce in Redis"
-    );
-
-    // A fresh request to B passes: B is not refusing everything.
-    let fresh = client()
-        .put(format!("http://{b}/x"))
-        .body("v")
-        .build_signed(&signer)
-        .unwrap();
-    assert_eq!(client().execute(fresh).await.unwrap().status(), 200);
-}
-
-#[tokio::test]
-async fn strong_mode_fails_closed_when_redis_is_down() {
-    // Nothing listens on this port: the guard cannot answer, the layer answers 503.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    let options = keyauth_core::RedisOptions::new(format!("redis://127.0.0.1:{port}/"))
-        .connect_timeout(Duration::from_millis(200))
-        .retries(0);
-    let guard = Arc::new(keyauth_core::RedisReplayGuard::new(&options).unwrap());
-    let addr = serve(strong_layer(guard, Arc::new(SystemClock))).await;
-    let signer = Signer::new(hmac(), Credential::Strong(None));
-    let req = client()
-        .get(format!("http://{addr}/a"))
-        .build_signed(&signer)
-        .unwrap();
-    assert_eq!(client().execute(req).await.unwrap().status(), 503);
 }
 
 /// The layer is not tied to axum's body type: any `Body + From<Bytes>` works (here

@@ -1,10 +1,9 @@
 //! Property tests: sign -> check round trips for any body and key, and any change to the
-//! body, the header or (strong mode) the request line is refused.
+//! body or the header is refused.
 #![allow(clippy::unwrap_used)]
 
 use hmac_auth::{Authenticated, Error, Hmac, Key, Only, signed_message};
-use http::{HeaderMap, HeaderValue, Method};
-use keyauth_core::UnixTime;
+use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 
 fn headers(name: &str, value: &str) -> HeaderMap {
@@ -51,34 +50,6 @@ proptest! {
         bad[i] = if bad[i] == b'A' { b'B' } else { b'A' };
         let bad = String::from_utf8(bad).unwrap();
         prop_assert!(hmac.validate_headers(&headers("signature", &bad), &body, None).is_err());
-    }
-
-    #[test]
-    fn strong_round_trip_and_every_input_is_bound(
-        body in proptest::collection::vec(any::<u8>(), 0..256),
-        path in "/[a-z0-9/]{0,20}(\\?[a-z]=[0-9]{1,3})?",
-        ts in 0u64..4_000_000_000,
-        nonce in "[A-Za-z0-9_-]{16,64}",
-        skew in 0u64..1000,
-        drift in 0u64..1000,
-    ) {
-        let hmac = Hmac::new(Key::from_bytes(b"k"));
-        let value = hmac.sign_strong(None, &Method::POST, &path, &body, UnixTime::new(ts), &nonce).unwrap();
-        let h = headers("hmac-strong", &value);
-        let now = UnixTime::new(ts + drift);
-        let checked = hmac.check_strong(&Method::POST, &path, &h, &body, None, now, skew);
-        if drift <= skew {
-            prop_assert!(checked.is_ok());
-        } else {
-            prop_assert_eq!(checked, Err(Error::StaleTimestamp));
-        }
-        let at = UnixTime::new(ts);
-        prop_assert_eq!(hmac.check_strong(&Method::PUT, &path, &h, &body, None, at, skew), Err(Error::InvalidSignature));
-        let other_path = format!("{path}x");
-        prop_assert_eq!(hmac.check_strong(&Method::POST, &other_path, &h, &body, None, at, skew), Err(Error::InvalidSignature));
-        let mut more = body.clone();
-        more.push(0);
-        prop_assert_eq!(hmac.check_strong(&Method::POST, &path, &h, &more, None, at, skew), Err(Error::InvalidSignature));
     }
 
     #[test]

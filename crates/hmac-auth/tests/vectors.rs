@@ -1,7 +1,7 @@
 //! Every vector file of this crate through the shared harness: the upstream Flask-HMAC file
-//! (`hmac-auth`, including `http` cases over real TCP) and the strong-mode file.
+//! (`hmac-auth`, including `http` cases over real TCP) and our service-token file.
 
-use hmac_auth::conformance::{Conformance, StrongConformance, VECTORS};
+use hmac_auth::conformance::{Conformance, VECTORS};
 use keyauth_vectors::{Embedded, Scheme, VectorFile};
 
 /// The files of `scheme` among `VECTORS`.
@@ -18,9 +18,4 @@ fn files_of(scheme: &dyn Scheme) -> Vec<Embedded> {
 #[test]
 fn compatible_mode_vectors_pass() {
     keyauth_vectors::assert_vectors(&Conformance, &files_of(&Conformance));
-}
-
-#[test]
-fn strong_mode_vectors_pass() {
-    keyauth_vectors::assert_vectors(&StrongConformance, &files_of(&StrongConformance));
 }

@@ -56,7 +56,7 @@ fn field_value(
         }
         return Ok(lines.join(", ").into_bytes());
     }
-    let combined = sf::combined(headers, name).ok_or(Error::MissingComponent)?;
+    let combined = sf::combined_cow(headers, name).ok_or(Error::MissingComponent)?;
     if let Some(member) = c.key() {
         let dict = sf::dictionary(text(&combined)?).map_err(|_| Error::MalformedField)?;
         let entry = dict.get(member).ok_or(Error::MissingComponent)?;
@@ -68,7 +68,7 @@ fn field_value(
             .map(String::into_bytes)
             .ok_or(Error::MalformedField);
     }
-    Ok(combined)
+    Ok(combined.into_owned())
 }
 
 fn request_value(

@@ -73,7 +73,7 @@ pub fn content_digest(alg: DigestAlgorithm, body: &[u8]) -> String {
 /// [`Error::UnsupportedDigest`] when no member is `sha-256` or `sha-512`;
 /// [`Error::ContentDigestMismatch`] when a digest differs.
 pub fn check_content_digest(headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
-    let raw = sf::combined(headers, "content-digest").ok_or(Error::MissingComponent)?;
+    let raw = sf::combined_cow(headers, "content-digest").ok_or(Error::MissingComponent)?;
     let text = core::str::from_utf8(&raw).map_err(|_| Error::MalformedContentDigest)?;
     let dict = sf::dictionary(text).map_err(|e| match e {
         DictError::Duplicate | DictError::Malformed => Error::MalformedContentDigest,

@@ -107,27 +107,13 @@ impl core::fmt::Debug for HttpSigLayer {
     }
 }
 
-fn accept_for(verifier: &Verifier) -> Option<String> {
-    let mut want = AcceptSignature::new("sig1", verifier.policy().required.clone()).ok()?;
-    if verifier.policy().require_created {
-        want = want.with_created();
-    }
-    if verifier.policy().require_nonce {
-        want = want.with_nonce();
-    }
-    if let Some(t) = &verifier.policy().tag {
-        want = want.with_tag(t);
-    }
-    want.to_member().ok()
-}
-
 impl HttpSigLayer {
     /// Verifies every request with `verifier`.
     #[must_use]
     pub fn new(verifier: Verifier) -> Self {
         Self {
             config: Arc::new(Config {
-                accept: accept_for(&verifier),
+                accept: verifier.accept_signature(),
                 limit: verifier.policy().body_limit,
                 verifier: Some(verifier),
                 signer: None,

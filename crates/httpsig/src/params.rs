@@ -95,6 +95,11 @@ impl SignatureParams {
     /// or a known parameter has the wrong type; [`Error::MalformedComponent`] /
     /// [`Error::DuplicateComponent`] for bad component identifiers.
     pub fn from_entry(entry: &ListEntry) -> Result<Self, Error> {
+        Self::from_owned_entry(entry.clone())
+    }
+
+    /// As [`SignatureParams::from_entry`], taking the parsed entry (no copy).
+    fn from_owned_entry(entry: ListEntry) -> Result<Self, Error> {
         let ListEntry::InnerList(inner) = entry else {
             return Err(Error::MalformedSignatureInput);
         };
@@ -118,8 +123,8 @@ impl SignatureParams {
         }
         Ok(Self {
             covered,
-            serialized: sf::serialize_inner_list(inner),
-            inner: inner.clone(),
+            serialized: sf::serialize_inner_list(&inner),
+            inner,
         })
     }
 
@@ -215,14 +220,14 @@ fn check_unique(covered: &[ComponentId]) -> Result<(), Error> {
 /// [`Error::MissingSignature`] when the field is absent; [`Error::DuplicateLabel`];
 /// [`Error::MalformedSignatureInput`] and component errors for bad members.
 pub fn parse_signature_input(headers: &HeaderMap) -> Result<Vec<(String, SignatureParams)>, Error> {
-    let raw = sf::combined(headers, "signature-input").ok_or(Error::MissingSignature)?;
+    let raw = sf::combined_cow(headers, "signature-input").ok_or(Error::MissingSignature)?;
     let text = core::str::from_utf8(&raw).map_err(|_| Error::MalformedSignatureInput)?;
     let dict = sf::dictionary(text).map_err(|e| match e {
         DictError::Duplicate => Error::DuplicateLabel,
         DictError::Malformed => Error::MalformedSignatureInput,
     })?;
-    dict.iter()
-        .map(|(k, v)| Ok((k.as_str().to_owned(), SignatureParams::from_entry(v)?)))
+    dict.into_iter()
+        .map(|(k, v)| Ok((String::from(k), SignatureParams::from_owned_entry(v)?)))
         .collect()
 }
 
@@ -232,18 +237,18 @@ pub fn parse_signature_input(headers: &HeaderMap) -> Result<Vec<(String, Signatu
 /// [`Error::MissingSignature`] when absent; [`Error::DuplicateLabel`];
 /// [`Error::MalformedSignature`] when a member is not a byte sequence.
 pub fn parse_signature(headers: &HeaderMap) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let raw = sf::combined(headers, "signature").ok_or(Error::MissingSignature)?;
+    let raw = sf::combined_cow(headers, "signature").ok_or(Error::MissingSignature)?;
     let text = core::str::from_utf8(&raw).map_err(|_| Error::MalformedSignature)?;
     let dict = sf::dictionary(text).map_err(|e| match e {
         DictError::Duplicate => Error::DuplicateLabel,
         DictError::Malformed => Error::MalformedSignature,
     })?;
-    dict.iter()
+    dict.into_iter()
         .map(|(k, v)| match v {
             ListEntry::Item(Item {
                 bare_item: BareItem::ByteSequence(b),
                 ..
-            }) => Ok((k.as_str().to_owned(), b.clone())),
+            }) => Ok((String::from(k), b)),
             _ => Err(Error::MalformedSignature),
         })
         .collect()

@@ -1,10 +1,8 @@
 //! Structured Field Values (RFC 8941/9651) through the `sfv` crate: the few shapes RFC 9421
 //! and RFC 9530 use, with duplicate keys refused instead of silently collapsed.
 
-use std::collections::HashSet;
-
 use http::HeaderMap;
-use sfv::visitor::{DictionaryVisitor, EntryVisitor, Ignored};
+use sfv::visitor::{DictionaryVisitor, EntryVisitor};
 use sfv::{Dictionary, FieldType as _, InnerList, Item, KeyRef, List, ListEntry, Parser};
 
 /// The structured type of a field, for components covered with `sf` (RFC 9421 §2.1.1).
@@ -52,26 +50,26 @@ impl core::fmt::Display for Duplicate {
 impl std::error::Error for Duplicate {}
 
 /// Counts keys and fails on the second occurrence of one.
-struct DupCheck<'de>(HashSet<&'de str>);
+/// Builds the dictionary in the one parse, refusing a key seen before (sfv's own
+/// `Dictionary` visitor would silently keep the last value).
+struct Collect(Dictionary);
 
-impl<'de> DictionaryVisitor<'de> for DupCheck<'de> {
-    type Out = ();
+impl<'de> DictionaryVisitor<'de> for Collect {
+    type Out = Dictionary;
     type Error = Duplicate;
 
     fn entry(&mut self, key: &'de KeyRef) -> Result<impl EntryVisitor<'de>, Self::Error> {
-        if self.0.insert(key.as_str()) {
-            Ok(Ignored)
-        } else {
-            Err(Duplicate)
+        if self.0.contains_key(key.as_str()) {
+            return Err(Duplicate);
         }
+        <Dictionary as DictionaryVisitor<'de>>::entry(&mut self.0, key).map_err(|n| match n {})
     }
 
-    fn finish(self) -> Result<(), Duplicate> {
-        Ok(())
+    fn finish(self) -> Result<Dictionary, Duplicate> {
+        Ok(self.0)
     }
 }
 
-/// Why a dictionary field did not parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DictError {
     /// Not a dictionary.
@@ -99,6 +97,20 @@ pub fn combined(headers: &HeaderMap, name: &str) -> Option<Vec<u8>> {
 }
 
 /// Strips leading and trailing SP and HTAB (RFC 9421 §2.1).
+/// As [`combined`], borrowing the value when the field has one line (the usual case: no
+/// allocation on the verifier's hot path).
+pub(crate) fn combined_cow<'h>(
+    headers: &'h HeaderMap,
+    name: &str,
+) -> Option<std::borrow::Cow<'h, [u8]>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    if values.next().is_none() {
+        return Some(std::borrow::Cow::Borrowed(trim(first.as_bytes())));
+    }
+    combined(headers, name).map(std::borrow::Cow::Owned)
+}
+
 pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
@@ -111,16 +123,16 @@ pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
 
 /// Parses a dictionary, refusing duplicate keys.
 pub(crate) fn dictionary(text: &str) -> Result<Dictionary, DictError> {
-    match Parser::new(text).parse_dictionary_with_visitor(DupCheck(HashSet::new())) {
-        Ok(()) => {}
-        Err(e) if e.to_string().contains("duplicate dictionary key") => {
-            return Err(DictError::Duplicate);
-        }
-        Err(_) => return Err(DictError::Malformed),
-    }
+    // One pass: sfv's errors carry no type, so a duplicate is told apart by its message.
     Parser::new(text)
-        .parse::<Dictionary>()
-        .map_err(|_| DictError::Malformed)
+        .parse_dictionary_with_visitor(Collect(Dictionary::new()))
+        .map_err(|e| {
+            if e.to_string().contains("duplicate dictionary key") {
+                DictError::Duplicate
+            } else {
+                DictError::Malformed
+            }
+        })
 }
 
 /// Parses `text` as `ty` and serializes it again (RFC 9421 §2.1.1 strict serialization).
@@ -147,9 +159,13 @@ pub(crate) fn serialize_entry(entry: &ListEntry) -> String {
 
 /// The serialization of an inner list with its parameters: `("a" "b");p=1`.
 pub(crate) fn serialize_inner_list(inner: &InnerList) -> String {
-    let list: List = vec![ListEntry::InnerList(inner.clone())];
-    // A one-member list serializes as that member.
-    list.serialize().unwrap_or_else(|| "()".to_owned())
+    // A one-member list serializes as that member; by reference, without a copy.
+    let mut out = String::with_capacity(128);
+    let mut ser = sfv::ListSerializer::with_buffer(&mut out);
+    let mut items = ser.inner_list();
+    items.items(&inner.items);
+    let _ = items.finish().parameters(&inner.params);
+    out
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The verifier and its policy profile (what hmac-auth's strong mode promised, on RFC 9421).
+//! The verifier and its policy profile (what hmac-auth's removed strong mode promised, on RFC 9421).
 //!
 //! Order of checks for each candidate signature: structure (label, parameters, required
 //! components, `tag`, `keyid`, `created`, `nonce`), key lookup, `alg` against the key,
@@ -241,6 +241,20 @@ pub fn verify_signature(
         });
     }
     precheck(params, msg, body, policy)?;
+    verify_prechecked(msg, body, params, signature, key, check)
+}
+
+/// [`verify_signature`] after its size and structure checks (the verifier runs those once,
+/// before the key lookup).
+fn verify_prechecked(
+    msg: &Message<'_>,
+    body: &[u8],
+    params: &SignatureParams,
+    signature: &[u8],
+    key: &VerifyingKey,
+    check: &Check<'_>,
+) -> Result<(), Error> {
+    let policy = check.policy;
     let alg = key.algorithm();
     if let Some(name) = params.alg()
         && Algorithm::from_name(name)? != alg
@@ -313,6 +327,8 @@ pub struct Verifier {
 #[derive(Debug)]
 pub struct VerifierBuilder {
     inner: Verifier,
+    /// Whether `replay_guard` was called: then `clock` must not replace the guard.
+    guard_set: bool,
 }
 
 impl Verifier {
@@ -338,6 +354,7 @@ impl Verifier {
                 types: FieldTypes::new(),
                 scheme: None,
             },
+            guard_set: false,
         }
     }
 
@@ -351,6 +368,24 @@ impl Verifier {
     #[must_use]
     pub fn scheme(&self) -> Option<&str> {
         self.scheme.as_deref()
+    }
+
+    /// The `Accept-Signature` member (label `sig1`) asking for what this verifier's policy
+    /// requires: its components, and `created`, `nonce` and `tag` when required. A refusing
+    /// server sends it with its 401 (RFC 9421 §5.1). `None` when it cannot be serialized.
+    #[must_use]
+    pub fn accept_signature(&self) -> Option<String> {
+        let mut want = crate::AcceptSignature::new("sig1", self.policy.required.clone()).ok()?;
+        if self.policy.require_created {
+            want = want.with_created();
+        }
+        if self.policy.require_nonce {
+            want = want.with_nonce();
+        }
+        if let Some(t) = &self.policy.tag {
+            want = want.with_tag(t);
+        }
+        want.to_member().ok()
     }
 
     /// Verifies request parts and body.
@@ -383,20 +418,26 @@ impl Verifier {
         let headers = msg.headers();
         let inputs = parse_signature_input(headers)?;
         let sigs = parse_signature(headers)?;
-        let candidates: Vec<&(String, SignatureParams)> = match &self.policy.label {
-            Some(l) => {
-                let c: Vec<_> = inputs.iter().filter(|(k, _)| k == l).collect();
-                if c.is_empty() {
-                    return Err(Error::LabelNotFound);
-                }
-                c
-            }
-            None => inputs.iter().collect(),
-        };
+        if let Some(l) = &self.policy.label
+            && !inputs.iter().any(|(k, _)| k == l)
+        {
+            return Err(Error::LabelNotFound);
+        }
         let mut first_err = None;
-        for (label, params) in candidates {
-            match self.try_one(msg, body, label, params, &sigs).await {
-                Ok(v) => return Ok(v),
+        for (label, params) in inputs {
+            if self.policy.label.as_ref().is_some_and(|l| *l != label) {
+                continue;
+            }
+            match self.try_one(msg, body, &label, &params, &sigs).await {
+                // The parsed parameters move into the result (no copy).
+                Ok(algorithm) => {
+                    return Ok(Verified {
+                        keyid: params.keyid().map(str::to_owned),
+                        label,
+                        algorithm,
+                        params,
+                    });
+                }
                 Err(e) => {
                     first_err.get_or_insert(e);
                 }
@@ -412,7 +453,7 @@ impl Verifier {
         label: &str,
         params: &SignatureParams,
         sigs: &[(String, Vec<u8>)],
-    ) -> Result<Verified, Error> {
+    ) -> Result<Algorithm, Error> {
         let signature = sigs
             .iter()
             .find(|(l, _)| l == label)
@@ -431,7 +472,8 @@ impl Verifier {
             types: &self.types,
             now: self.clock.now(),
         };
-        verify_signature(msg, body, params, signature, &key, &check)?;
+        // `verify` checked the body size, `precheck` ran above.
+        verify_prechecked(msg, body, params, signature, &key, &check)?;
         if let Some(nonce) = params.nonce() {
             let until = remember_until(params, &self.policy);
             self.guard
@@ -442,12 +484,7 @@ impl Verifier {
                     _ => Error::ReplayGuardUnavailable,
                 })?;
         }
-        Ok(Verified {
-            label: label.to_owned(),
-            keyid: Some(keyid.to_owned()),
-            algorithm: key.algorithm(),
-            params: params.clone(),
-        })
+        Ok(key.algorithm())
     }
 }
 
@@ -459,22 +496,26 @@ pub fn replay_id(keyid: &str, nonce: &str) -> Vec<u8> {
 }
 
 impl VerifierBuilder {
-    /// The clock (a `FixedClock` in tests). Also the clock of the default memory guard.
+    /// The clock (a `FixedClock` in tests). Also the clock of the default memory guard,
+    /// unless a guard was given with [`replay_guard`](Self::replay_guard) (in either order).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.inner.guard = Arc::new(MemoryReplayGuard::with_clock(
-            DEFAULT_GUARD_CAPACITY,
-            clock.clone(),
-        ));
+        if !self.guard_set {
+            self.inner.guard = Arc::new(MemoryReplayGuard::with_clock(
+                DEFAULT_GUARD_CAPACITY,
+                clock.clone(),
+            ));
+        }
         self.inner.clock = clock;
         self
     }
 
-    /// Where nonces are kept (memory for one process, Redis for several). Call after
-    /// [`clock`](Self::clock), which resets the default guard.
+    /// Where nonces are kept (memory for one process, Redis for several). A later
+    /// [`clock`](Self::clock) keeps it.
     #[must_use]
     pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
         self.inner.guard = guard;
+        self.guard_set = true;
         self
     }
 

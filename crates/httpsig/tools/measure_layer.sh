@@ -14,11 +14,15 @@ cd "$(dirname "$0")/../../.."
 secs=${1:-10}
 rounds=${2:-3}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
-cargo build -q --release -p keyauth-httpsig --features tower --example load_server
-cargo build -q --release -p keyauth-cli
+# LOAD_SERVER / KEYAUTH: prebuilt binaries (e.g. a copy of an older load_server, to measure
+# before and after a change with the same method); the keyauth CLI only signs one request.
+server_bin=${LOAD_SERVER:-target/release/examples/load_server}
+keyauth_bin=${KEYAUTH:-target/release/keyauth}
+[ -n "${LOAD_SERVER:-}" ] || cargo build -q --release -p keyauth-httpsig --features tower --example load_server
+[ -n "${KEYAUTH:-}" ] || cargo build -q --release -p keyauth-cli
 work=$(mktemp -d)
 budget=$(( (secs + 2) * rounds * 2 + 60 ))
-target/release/examples/load_server "$budget" >"$work/out" &
+"$server_bin" "$budget" >"$work/out" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q LISTEN "$work/out" 2>/dev/null && break; sleep 0.1; done
@@ -26,7 +30,7 @@ port=$(awk '/LISTEN/ {print $2}' "$work/out")
 body=$(head -c 1024 /dev/zero | tr '\0' x)
 printf 's3cr3tk3y' >"$work/key"
 printf 'POST http://127.0.0.1:%s/signed HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nContent-Type: application/octet-stream\r\n\r\n%s' "$port" "$port" "$body" >"$work/req"
-target/release/keyauth httpsig sign --request "$work/req" --key-id load --key-file "$work/key" \
+"$keyauth_bin" httpsig sign --request "$work/req" --key-id load --key-file "$work/key" \
     --alg hmac-sha256 --no-nonce >"$work/signed"
 header() { grep -i "^$1:" "$work/signed" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 cat >"$work/post.lua" <<LUA

@@ -6,16 +6,14 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Extension;
 use axum::routing::any;
-use hmac_auth::{Authenticated, Digest, Hmac, HmacAuthLayer, Key, StrongMode};
+use hmac_auth::{Authenticated, Digest, Hmac, HmacAuthLayer, Key};
 use http::StatusCode;
-use keyauth_core::MemoryReplayGuard;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyauth");
@@ -200,54 +198,6 @@ fn sign_matches_flask_hmac_vectors() {
 }
 
 #[test]
-fn strong_sign_matches_strong_vectors() {
-    let dir = scratch();
-    let mut checked = 0;
-    for case in vector_cases("hmac-auth-strong.json") {
-        let input = &case["input"];
-        if case["op"] != "sign" {
-            continue;
-        }
-        let expect = &case["expect"];
-        if expect["error"] == "unknown_key_name" {
-            continue; // needs a missing key, which the CLI reports as missing input instead
-        }
-        let Some(global) = input["key"].as_str() else {
-            continue;
-        };
-        let mut args: Vec<String> = [
-            "hmac",
-            "sign",
-            "--strong",
-            &format!("--method={}", input["method"].as_str().unwrap()),
-            &format!("--path={}", input["target"].as_str().unwrap()),
-            &format!("--timestamp={}", input["timestamp"]),
-            &format!("--nonce={}", input["nonce"].as_str().unwrap()),
-        ]
-        .map(str::to_owned)
-        .to_vec();
-        if let Some(d) = input["digestmod"].as_str() {
-            args.push(format!("--digest={d}"));
-        }
-        let key = match input["key_id"].as_str() {
-            Some(id) => {
-                args.push(format!("--key-id={id}"));
-                // An empty service key means the global key: give that one.
-                input["keys"][id]
-                    .as_str()
-                    .filter(|k| !k.is_empty())
-                    .unwrap_or(global)
-            }
-            None => global,
-        };
-        let data = hex::decode(input["body_hex"].as_str().unwrap()).unwrap();
-        check_sign_vector(&dir, args, key, &data, expect);
-        checked += 1;
-    }
-    assert!(checked >= 10, "{checked}");
-}
-
-#[test]
 fn key_sources_agree_and_env_is_documented() {
     let dir = scratch();
     let file = write(&dir, "key", format!("{KEY}\n").as_bytes());
@@ -415,110 +365,32 @@ fn form_bodies_are_signed_as_empty_like_flask() {
     assert_eq!(ok.code, 0, "{ok:?}");
 }
 
+/// The retired strong mode's flags are gone: a usage error (exit 2), and the help names the
+/// replacement.
 #[test]
-fn strong_sign_then_verify() {
-    let dir = scratch();
-    let global = write(&dir, "global", KEY.as_bytes());
-    let svc = write(&dir, "svc", SERVICE_KEY.as_bytes());
-    let req = [
-        "--strong",
-        "--method",
-        "post",
-        "--path",
-        "/pay?to=alice",
-        "--data",
-        "{}",
-    ];
-    let sign = |extra: &[&str]| {
-        let mut args = vec!["--json", "hmac", "sign"];
-        args.extend(req);
-        args.extend(extra);
-        let r = run(&args);
-        assert_eq!(r.code, 0, "{r:?}");
-        r.json()
-    };
-    let doc = sign(&[
-        "--key-file",
-        &svc,
-        "--key-id",
-        "billing",
-        "--timestamp",
-        "1000",
-    ]);
-    assert_eq!(
-        (&doc["mode"], &doc["header"]),
-        (&"strong".into(), &"Hmac-Strong".into())
-    );
-    assert_eq!(
-        (&doc["method"], &doc["timestamp"]),
-        (&"POST".into(), &1000.into())
-    );
-    let value = doc["value"].as_str().unwrap().to_owned();
-    assert!(value.starts_with("v1:billing:1000:"), "{value}");
-
-    let billing = format!("billing={svc}");
-    let verify = |value: &str, extra: &[&str]| {
-        let mut args = vec!["hmac", "verify", value, "--service-key", &billing];
-        args.extend(req);
-        args.extend(extra);
-        run(&args)
-    };
-    let ok = verify(&value, &["--now", "1100"]);
-    assert_eq!(ok.code, 0, "{ok:?}");
-    assert!(
-        ok.stdout
-            .starts_with("valid: signed with service billing (strong mode"),
-        "{ok:?}"
-    );
-    // Stale: outside the skew.
-    let stale = verify(&value, &["--now", "1100", "--max-skew", "60"]);
-    assert_eq!(
-        (
-            stale.code,
-            stale.stderr.starts_with("keyauth: stale_timestamp: ")
-        ),
-        (1, true),
-        "{stale:?}"
-    );
-    // The method and path are signed.
-    let mut other_path = vec![
-        "hmac",
-        "verify",
-        &value,
-        "--service-key",
-        &billing,
-        "--now",
-        "1000",
-    ];
-    other_path.extend([
-        "--strong",
-        "--method",
-        "POST",
-        "--path",
-        "/pay?to=mallory",
-        "--data",
-        "{}",
-    ]);
-    assert_eq!(run(&other_path).code, 1);
-    // Not the grammar: exit 2.
-    verify("v1:billing:1000:short:AA==", &["--now", "1000"]).assert_input_error("malformed_header");
-
-    // Global key, current time and a fresh nonce each time.
-    let a = sign(&["--key-file", &global]);
-    let b = sign(&["--key-file", &global]);
-    assert_ne!(a["nonce"], b["nonce"]);
-    let ok = run(&[
+fn strong_mode_flags_are_refused() {
+    for args in [
+        &["hmac", "sign", "--key", KEY, "--strong", "--data", "x"][..],
+        &[
+            "hmac", "verify", "AAAA", "--key", KEY, "--strong", "--data", "x",
+        ][..],
         &[
             "hmac",
-            "verify",
-            a["value"].as_str().unwrap(),
-            "--key-file",
-            &global,
+            "curl",
+            "GET",
+            "http://127.0.0.1:9/",
+            "--key",
+            KEY,
+            "--strong",
         ][..],
-        &req[..],
-    ]
-    .concat());
-    assert_eq!(ok.code, 0, "{ok:?}");
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 2, "{args:?}: {r:?}");
+        assert!(r.stderr.contains("--strong"), "{args:?}: {r:?}");
+    }
+    let help = run(&["hmac", "--help"]);
+    assert_eq!(help.code, 0, "{help:?}");
+    assert!(help.stdout.contains("keyauth httpsig"), "{help:?}");
 }
 
 #[test]
@@ -567,31 +439,6 @@ fn bad_input_exits_2_with_one_line() {
             "bad_header",
         ),
         (
-            &["hmac", "sign", "--key", KEY, "--strong", "--data", "x"],
-            "usage",
-        ),
-        (
-            &[
-                "hmac", "sign", "--key", KEY, "--strong", "--method", "GET", "--path", "x",
-                "--data", "x",
-            ],
-            "bad_path",
-        ),
-        (
-            &[
-                "hmac", "sign", "--key", KEY, "--strong", "--method", "G T", "--path", "/",
-                "--data", "x",
-            ],
-            "bad_method",
-        ),
-        (
-            &[
-                "hmac", "sign", "--key", KEY, "--strong", "--method", "GET", "--path", "/",
-                "--nonce", "short", "--data", "x",
-            ],
-            "malformed",
-        ),
-        (
             &["hmac", "sign", "--key-file", "-", "--data-file", "-"],
             "usage",
         ),
@@ -600,25 +447,6 @@ fn bad_input_exits_2_with_one_line() {
                 "hmac", "verify", "AAAA", "--key", KEY, "--digest", "sha3", "--data", "x",
             ],
             "bad_digest",
-        ),
-        (
-            &[
-                "hmac",
-                "verify",
-                "AAAA",
-                "--key",
-                KEY,
-                "--strong",
-                "--method",
-                "GET",
-                "--path",
-                "/",
-                "--max-skew",
-                "soon",
-                "--data",
-                "x",
-            ],
-            "bad_duration",
         ),
         (&["hmac", "curl", "GE T", url, "--key", KEY], "bad_method"),
         (
@@ -876,66 +704,6 @@ async fn curl_digest_and_header_name_must_match_the_server() {
     assert_eq!(sha256.code, 1, "{sha256:?}");
     let default_header = curl(&[&base[..], &["--digest", "sha512"]].concat()).await;
     assert_eq!(default_header.code, 1, "{default_header:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn curl_in_strong_mode() {
-    let dir = scratch();
-    let global = write(&dir, "global", KEY.as_bytes());
-    let svc = write(&dir, "svc", SERVICE_KEY.as_bytes());
-    let wrong = write(&dir, "wrong", WRONG_KEY.as_bytes());
-    let strong = StrongMode::new()
-        .replay_guard(Arc::new(MemoryReplayGuard::new(1000)))
-        .max_skew(std::time::Duration::from_secs(60));
-    let addr = serve(HmacAuthLayer::new(server_hmac(Digest::Sha256)).strong(strong)).await;
-    let url = format!("http://{addr}/pay?to=alice");
-
-    // Two requests with the same body both pass: each gets a fresh nonce.
-    for _ in 0..2 {
-        let ok = curl(&[
-            "POST",
-            &url,
-            "--strong",
-            "--key-file",
-            &global,
-            "--data",
-            "{}",
-        ])
-        .await;
-        assert_eq!((ok.code, ok.stdout.as_str()), (0, "global|{}"), "{ok:?}");
-    }
-    let ok = curl(&[
-        "DELETE",
-        &url,
-        "--strong",
-        "--key-id",
-        "billing",
-        "--key-file",
-        &svc,
-    ])
-    .await;
-    assert_eq!((ok.code, ok.stdout.as_str()), (0, "billing|"), "{ok:?}");
-
-    let wrong_key = curl(&[
-        "POST",
-        &url,
-        "--strong",
-        "--key-file",
-        &wrong,
-        "--data",
-        "{}",
-    ])
-    .await;
-    assert_eq!(wrong_key.code, 1, "{wrong_key:?}");
-    assert!(
-        wrong_key.stderr.starts_with("HTTP/1.1 401 Unauthorized\n"),
-        "{wrong_key:?}"
-    );
-    // A Flask-HMAC signature is not a strong one.
-    let compat = curl(&["POST", &url, "--key-file", &global, "--data", "{}"]).await;
-    assert_eq!(compat.code, 1, "{compat:?}");
-    let json = curl(&["--json", "GET", &url, "--strong", "--key-file", &global]).await;
-    assert_eq!(json.json()["signed"]["header"], "Hmac-Strong");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use http::header::HeaderName;
 
-use crate::wire::{DEFAULT_HEADER, DEFAULT_STRONG_HEADER};
+use crate::wire::DEFAULT_HEADER;
 use crate::{Digest, Error, Key};
 
 /// Upstream's default error status (`HMAC_ERROR_CODE`, `403 Forbidden`).
@@ -33,7 +33,6 @@ pub(super) struct Inner {
     pub(super) key: Option<Key>,
     pub(super) keys: Option<BTreeMap<String, Key>>,
     pub(super) header: HeaderName,
-    pub(super) strong_header: HeaderName,
     pub(super) digest: Digest,
     pub(super) disarm: bool,
 }
@@ -60,7 +59,6 @@ pub struct HmacBuilder {
     key: Option<Key>,
     keys: Option<BTreeMap<String, Key>>,
     header: HeaderName,
-    strong_header: HeaderName,
     digest: Digest,
     disarm: bool,
 }
@@ -71,7 +69,6 @@ impl Default for HmacBuilder {
             key: None,
             keys: None,
             header: HeaderName::from_static(DEFAULT_HEADER),
-            strong_header: HeaderName::from_static(DEFAULT_STRONG_HEADER),
             digest: Digest::Sha256,
             disarm: false,
         }
@@ -114,13 +111,6 @@ impl HmacBuilder {
         self
     }
 
-    /// The header carrying a strong-mode signature (default `Hmac-Strong`).
-    #[must_use]
-    pub fn strong_header(mut self, name: HeaderName) -> Self {
-        self.strong_header = name;
-        self
-    }
-
     /// The hash (default SHA-256).
     #[must_use]
     pub fn digest(mut self, digest: Digest) -> Self {
@@ -143,7 +133,6 @@ impl HmacBuilder {
                 key: self.key,
                 keys: self.keys,
                 header: self.header,
-                strong_header: self.strong_header,
                 digest: self.digest,
                 disarm: self.disarm,
             }),
@@ -220,12 +209,6 @@ impl Hmac {
     #[must_use]
     pub fn header(&self) -> &HeaderName {
         &self.inner.header
-    }
-
-    /// The strong-mode header name.
-    #[must_use]
-    pub fn strong_header(&self) -> &HeaderName {
-        &self.inner.strong_header
     }
 
     /// The digest.

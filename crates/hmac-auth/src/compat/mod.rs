@@ -5,8 +5,8 @@
 //! - [`check`]: `validate_signature` (1.2.1) and `validate_service_signature` (1.1.x);
 //! - [`token`]: reading a service token as upstream does, with its failure classes.
 //!
-//! What Werkzeug decides (form bodies, `abort` statuses) lives in `crate::werkzeug`, what
-//! compatible and strong mode share on the wire in `crate::wire`.
+//! What Werkzeug decides (form bodies, `abort` statuses) lives in `crate::werkzeug`, the
+//! header's wire handling in `crate::wire`.
 
 mod check;
 mod config;

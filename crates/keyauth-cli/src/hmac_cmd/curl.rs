@@ -18,7 +18,7 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
             CliError::input("bad_duration", "--timeout is not a duration (30s, 5m...)")
         })?;
     stdin_once(a.key.key_file.as_deref(), &a.data, false)?;
-    let builder = a.scheme.builder(a.header_name.as_deref(), a.strong)?;
+    let builder = a.scheme.builder(a.header_name.as_deref())?;
     let hmac = keyed_builder(builder, a.service.as_deref(), a.key.load()?)?;
     let body = match (&a.data.data, &a.data.data_file) {
         (Some(text), _) => text.as_bytes().to_vec(),
@@ -26,20 +26,13 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
         (None, None) => Vec::new(),
     };
 
-    let credential = match (a.strong, &a.service) {
-        (true, service) => Credential::Strong(service.clone()),
-        (false, Some(service)) => Credential::Service(service.clone()),
-        (false, None) => Credential::GlobalKey,
+    let credential = match &a.service {
+        Some(service) => Credential::Service(service.clone()),
+        None => Credential::GlobalKey,
     };
-    // What reqwest sends as the request target, and what a strong-mode server checks.
-    let target = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_owned(),
-    };
-    // Compatible mode signs what a Flask-HMAC server reads (form bodies as empty), chosen
-    // from the Content-Type actually sent.
-    let (name, value) =
-        Signer::new(hmac, credential).header_for(&method, &target, &headers, &body)?;
+    // Signs what a Flask-HMAC server reads (form bodies as empty), chosen from the
+    // Content-Type actually sent.
+    let (name, value) = Signer::new(hmac, credential).header_for(&headers, &body)?;
     headers.insert(name, value);
 
     let timeout = Duration::from_secs(timeout);
@@ -75,8 +68,8 @@ pub(super) fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
             "body": text,
             "body_base64": text.is_none().then(|| Base64::Standard.encode(&res.body)),
             "signed": {
-                "mode": if a.strong { "strong" } else { "compat" },
-                "header": header_label(a.header_name.as_deref(), a.strong),
+                "mode": "compat",
+                "header": header_label(a.header_name.as_deref()),
                 "service": a.service,
             },
         });

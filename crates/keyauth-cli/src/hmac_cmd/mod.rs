@@ -1,4 +1,4 @@
-//! `keyauth hmac`: Flask-HMAC request signatures, and hmac-auth's strong mode, from the shell.
+//! `keyauth hmac`: Flask-HMAC request signatures from the shell (RFC 9421: `keyauth httpsig`).
 //!
 //! `sign` prints a signature header value, `verify` checks one, `curl` sends a signed request.
 //! Keys are text encoded latin-1, as Flask-HMAC's `HMAC_KEY`; they come from `--key-file`,
@@ -15,13 +15,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Subcommand;
-use hmac_auth::{
-    Authenticated, Credential, Digest, Hmac, HmacBuilder, Key, Only, Signer, StrongSignature,
-};
+use hmac_auth::{Authenticated, Credential, Digest, Hmac, HmacBuilder, Key, Only, Signer};
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
-use keyauth_core::{Base64, Clock as _, SystemClock, UnixTime};
-use serde_json::{Value, json};
+use keyauth_core::Base64;
+use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Exit};
@@ -44,7 +42,10 @@ Examples:
       -H 'Content-Type: application/json' --data '{\"amount\": 10}'
 
 Keys: --key-file FILE or --key TEXT (visible to other users in `ps`: avoid), else the
-environment variable KEYAUTH_HMAC_KEY. Keys are text, encoded latin-1 as Flask-HMAC does.";
+environment variable KEYAUTH_HMAC_KEY. Keys are text, encoded latin-1 as Flask-HMAC does.
+
+Flask-HMAC signs only the body. To sign method, URL, host, time and a nonce as well, use
+RFC 9421: keyauth httpsig sign|verify|curl (the former `--strong` mode was removed).";
 
 const SIGN_EXAMPLES: &str = "\
 Examples:
@@ -57,11 +58,7 @@ Examples:
   # As a header line for curl -H, SHA-512 (a server configured with digestmod=sha512):
   KEYAUTH_HMAC_KEY=... keyauth hmac sign --digest sha512 --as-header --data '{}'
 
-  # Strong mode (hmac-auth servers only): method, path and query, time and a nonce are signed:
-  keyauth hmac sign --strong --method POST --path '/pay?to=alice' --key-file hmac.key --data '{}'
-
-JSON (--json): {\"mode\": \"compat\"|\"strong\", \"header\", \"value\", \"digest\", \"service\",
-  strong mode also \"method\", \"path\", \"timestamp\", \"nonce\"}.";
+JSON (--json): {\"mode\": \"compat\", \"header\", \"value\", \"digest\", \"service\"}.";
 
 const VERIFY_EXAMPLES: &str = "\
 Examples:
@@ -76,12 +73,9 @@ Examples:
   keyauth hmac verify \"$SIG\" --key-file hmac.key --data 'a=1' \\
       --content-type application/x-www-form-urlencoded
 
-  # Strong mode (the nonce cannot be checked for replay here: no memory between runs):
-  keyauth hmac verify \"$HDR\" --strong --method POST --path /pay --max-skew 2m --key-file hmac.key --data '{}'
-
-Exit codes: 0 valid, 1 invalid (mismatch, unknown service, outside --only, stale), 2 bad input.
-JSON (--json): {\"valid\": true, \"mode\", \"signer\": \"global_key\"|\"service\", \"service\",
-  strong mode also \"key_id\", \"timestamp\", \"nonce\"}; failures are {\"error\": {...}}.";
+Exit codes: 0 valid, 1 invalid (mismatch, unknown service, outside --only), 2 bad input.
+JSON (--json): {\"valid\": true, \"mode\": \"compat\", \"signer\": \"global_key\"|\"service\",
+  \"service\"}; failures are {\"error\": {...}}.";
 
 const CURL_EXAMPLES: &str = "\
 Examples:
@@ -92,9 +86,6 @@ Examples:
   # As a service, body from a file, response headers on stderr:
   keyauth hmac curl PUT https://api.example/items/7 --service billing --key-file billing.key \\
       --data-file item.json -i
-
-  # Strong mode against an hmac-auth server (method, path, query, time and a nonce signed):
-  KEYAUTH_HMAC_KEY=... keyauth hmac curl GET 'http://127.0.0.1:8080/report?day=1' --strong
 
 The body is empty unless --data or --data-file is given (--data-file - reads stdin). No
 Content-Type is added: give one with -H. Form bodies (x-www-form-urlencoded, multipart) are
@@ -221,7 +212,7 @@ struct SchemeArgs {
 }
 
 impl SchemeArgs {
-    fn builder(&self, header_name: Option<&str>, strong: bool) -> Result<HmacBuilder, CliError> {
+    fn builder(&self, header_name: Option<&str>) -> Result<HmacBuilder, CliError> {
         let digest = Digest::from_name(&self.digest).ok_or_else(|| {
             CliError::input(
                 "bad_digest",
@@ -236,67 +227,22 @@ impl SchemeArgs {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
                 CliError::input("bad_header", format!("{name:?} is not a header name"))
             })?;
-            builder = if strong {
-                builder.strong_header(name)
-            } else {
-                builder.header(name)
-            };
+            builder = builder.header(name);
         }
         Ok(builder)
     }
 }
 
 /// The header name as the user spelled it (HTTP/1 names are case-insensitive).
-fn header_label(header_name: Option<&str>, strong: bool) -> &str {
-    match header_name {
-        Some(name) => name,
-        None if strong => "Hmac-Strong",
-        None => "Signature",
-    }
-}
-
-/// Strong mode's signed request line.
-#[derive(Debug, clap::Args)]
-struct StrongArgs {
-    /// Strong mode: hmac-auth's replay-proof scheme (not Flask-HMAC). Signs the method, the
-    /// path and query, a timestamp and a nonce besides the body; needs --method and --path.
-    #[arg(long)]
-    strong: bool,
-    /// Strong mode: the request method (upper-cased).
-    #[arg(long, requires = "strong", value_name = "METHOD")]
-    method: Option<String>,
-    /// Strong mode: the request target as sent, path and query (for example /pay?to=alice).
-    #[arg(long, requires = "strong", value_name = "PATH")]
-    path: Option<String>,
-}
-
-impl StrongArgs {
-    fn target(&self) -> Result<(Method, String), CliError> {
-        let (Some(method), Some(path)) = (&self.method, &self.path) else {
-            return Err(CliError::input(
-                "usage",
-                "--strong needs --method and --path (strong mode signs both)",
-            ));
-        };
-        let target = path
-            .parse::<http::uri::PathAndQuery>()
-            .ok()
-            .filter(|t| t.as_str().starts_with('/'))
-            .ok_or_else(|| {
-                CliError::input(
-                    "bad_path",
-                    "--path must be a path and query as sent, starting with / (e.g. /pay?to=a)",
-                )
-            })?;
-        Ok((parse_method(method)?, target.as_str().to_owned()))
-    }
+fn header_label(header_name: Option<&str>) -> &str {
+    header_name.unwrap_or("Signature")
 }
 
 /// Arguments of `keyauth hmac sign`.
 #[derive(Debug, clap::Args)]
 struct SignArgs {
     /// Sign as this service (make_hmac_for: a token carrying the name) with the service's
-    /// key. In strong mode, the key id.
+    /// key.
     #[arg(long, visible_alias = "key-id", value_name = "NAME")]
     service: Option<String>,
     #[command(flatten)]
@@ -305,30 +251,22 @@ struct SignArgs {
     data: DataArgs,
     /// The request's Content-Type. Form bodies (x-www-form-urlencoded, multipart/form-data)
     /// are signed as empty, because that is what a Flask-HMAC server checks.
-    #[arg(long, value_name = "TYPE", conflicts_with = "strong")]
+    #[arg(long, value_name = "TYPE")]
     content_type: Option<String>,
     #[command(flatten)]
     scheme: SchemeArgs,
-    /// The signature header name (default Signature; with --strong, Hmac-Strong).
+    /// The signature header name (default Signature).
     #[arg(long, value_name = "NAME")]
     header_name: Option<String>,
     /// Print `Name: value`, ready for `curl -H`, instead of the bare value.
     #[arg(long)]
     as_header: bool,
-    #[command(flatten)]
-    strong: StrongArgs,
-    /// Strong mode: the timestamp, Unix seconds (default: now). For reproducing vectors.
-    #[arg(long, requires = "strong", value_name = "UNIX")]
-    timestamp: Option<u64>,
-    /// Strong mode: the nonce (default: 16 fresh random bytes). A server refuses a reused one.
-    #[arg(long, requires = "strong", value_name = "NONCE")]
-    nonce: Option<String>,
 }
 
 /// Arguments of `keyauth hmac verify`.
 #[derive(Debug, clap::Args)]
 struct VerifyArgs {
-    /// The signature header value to check (of Signature; with --strong, of Hmac-Strong).
+    /// The signature header value to check (of the Signature header).
     signature: String,
     // The global key (HMAC_KEY); optional when --service-key is given.
     #[command(flatten)]
@@ -345,19 +283,10 @@ struct VerifyArgs {
     data: DataArgs,
     /// The request's Content-Type. Form bodies (x-www-form-urlencoded, multipart/form-data)
     /// are checked as empty, as a Flask-HMAC server does.
-    #[arg(long, value_name = "TYPE", conflicts_with = "strong")]
+    #[arg(long, value_name = "TYPE")]
     content_type: Option<String>,
     #[command(flatten)]
     scheme: SchemeArgs,
-    #[command(flatten)]
-    strong: StrongArgs,
-    /// Strong mode: the largest accepted distance between the timestamp and now (default
-    /// 300s; 90, 5m, 1h...).
-    #[arg(long, requires = "strong", value_name = "DURATION")]
-    max_skew: Option<String>,
-    /// Strong mode: check at this time, Unix seconds, instead of now.
-    #[arg(long, requires = "strong", value_name = "UNIX")]
-    now: Option<u64>,
 }
 
 fn service_key_arg(text: &str) -> Result<(String, PathBuf), String> {
@@ -377,7 +306,7 @@ struct CurlArgs {
     /// A request header `Name: value`; repeatable.
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
-    /// Sign as this service (make_hmac_for) with the service's key; in strong mode, the key id.
+    /// Sign as this service (make_hmac_for) with the service's key.
     #[arg(long, visible_alias = "key-id", value_name = "NAME")]
     service: Option<String>,
     #[command(flatten)]
@@ -386,13 +315,9 @@ struct CurlArgs {
     data: DataArgs,
     #[command(flatten)]
     scheme: SchemeArgs,
-    /// The signature header name (default Signature; with --strong, Hmac-Strong).
+    /// The signature header name (default Signature).
     #[arg(long, value_name = "NAME")]
     header_name: Option<String>,
-    /// Strong mode (hmac-auth servers only): also signs the method, path and query, the time
-    /// and a fresh nonce.
-    #[arg(long)]
-    strong: bool,
     /// Give up after this long (90, 30s, 5m...).
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     timeout: String,
@@ -462,11 +387,4 @@ fn keyed_builder(builder: HmacBuilder, service: Option<&str>, key: Key) -> Resul
         Some(name) => builder.service(name, key),
     }
     .build())
-}
-
-/// Adds the fields of object `more` to object `doc`.
-fn extend(doc: &mut Value, more: Value) {
-    if let (Some(doc), Value::Object(more)) = (doc.as_object_mut(), more) {
-        doc.extend(more);
-    }
 }

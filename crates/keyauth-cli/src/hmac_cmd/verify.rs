@@ -11,18 +11,7 @@ pub(super) fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
         .into_iter()
         .chain(a.service_keys.iter().map(|(_, p)| p.as_path()));
     stdin_once(key_files, &a.data, true)?;
-    let strong = a.strong.strong;
-    let mut builder = a.scheme.builder(None, strong)?;
-    let target = strong.then(|| a.strong.target()).transpose()?;
-    let skew = match &a.max_skew {
-        None => hmac_auth::strong::DEFAULT_SKEW,
-        Some(text) => input::parse_duration(text).ok_or_else(|| {
-            CliError::input(
-                "bad_duration",
-                "--max-skew is not a duration (90, 5m, 1h...)",
-            )
-        })?,
-    };
+    let mut builder = a.scheme.builder(None)?;
     if a.key.given() {
         builder = builder.key(a.key.load()?);
     } else if a.service_keys.is_empty() {
@@ -51,68 +40,33 @@ pub(super) fn verify(a: &VerifyArgs, out: Output) -> Result<Exit, CliError> {
         )
     })?;
 
-    let (who, strong_doc) = match target {
-        Some((method, path)) => {
-            let now = a.now.map_or_else(|| SystemClock.now(), UnixTime::new);
-            let mut headers = HeaderMap::new();
-            headers.insert(hmac.strong_header().clone(), value);
-            let claims = hmac
-                .check_strong(&method, &path, &headers, &body, only.as_ref(), now, skew)
-                .map_err(|e| unknown_signer(e, a, strong))?;
-            let sig = &claims.signature;
-            let doc = json!({
-                "key_id": sig.key_id(),
-                "timestamp": sig.timestamp().as_secs(),
-                "nonce": sig.nonce(),
-            });
-            let text = format!(
-                " (strong mode, timestamp {}, nonce {}; not checked for replay)",
-                sig.timestamp().as_secs(),
-                sig.nonce()
-            );
-            (claims.authenticated, Some((doc, text)))
-        }
-        None => {
-            headers.insert(hmac.header().clone(), value);
-            let who = hmac
-                .validate_headers(&headers, &body, only.as_ref())
-                .map_err(|e| unknown_signer(e, a, strong))?;
-            (who, None)
-        }
-    };
+    headers.insert(hmac.header().clone(), value);
+    let who = hmac
+        .validate_headers(&headers, &body, only.as_ref())
+        .map_err(|e| unknown_signer(e, a))?;
     let (signer, service, text) = match &who {
         Authenticated::Service(name) => ("service", Some(name.as_str()), format!("service {name}")),
         _ => ("global_key", None, "the global key".to_owned()),
     };
-    let mut doc = json!({
+    let doc = json!({
         "valid": true,
-        "mode": if strong { "strong" } else { "compat" },
+        "mode": "compat",
         "signer": signer,
         "service": service,
     });
-    let mut text = format!("valid: signed with {text}");
-    if let Some((more, suffix)) = strong_doc {
-        extend(&mut doc, more);
-        text.push_str(&suffix);
-    }
+    let text = format!("valid: signed with {text}");
     out.emit(&doc, &text)?;
     Ok(Exit::Ok)
 }
 
 /// Names the service of an `unknown key name` failure: the library's message cannot say which.
-fn unknown_signer(e: hmac_auth::Error, a: &VerifyArgs, strong: bool) -> CliError {
+fn unknown_signer(e: hmac_auth::Error, a: &VerifyArgs) -> CliError {
     if e != hmac_auth::Error::UnknownKeyName {
         return e.into();
     }
-    let claimed = if strong {
-        StrongSignature::parse(a.signature.as_bytes())
-            .ok()
-            .map(|s| s.key_id().to_owned())
-    } else {
-        hmac_auth::parse_service_token(a.signature.as_bytes())
-            .ok()
-            .flatten()
-    };
+    let claimed = hmac_auth::parse_service_token(a.signature.as_bytes())
+        .ok()
+        .flatten();
     match claimed {
         Some(name) if !name.is_empty() => CliError::check(
             "unknown_key",
