@@ -56,6 +56,9 @@ Stops on Ctrl-C (waits up to 5 s for open connections).")]
         /// Refuse WebSocket connections (TCP transports only).
         #[arg(long, conflicts_with = "ws_path")]
         no_websocket: bool,
+        /// Refuse a packet (one transport frame) larger than this many bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+        max_packet_bytes: usize,
     },
     /// Create an auth key against a server and prove it with an encrypted ping.
     #[command(after_help = "\
@@ -154,6 +157,7 @@ pub(crate) fn run(cmd: NetCommand, out: &Output) -> Result<Exit, CliError> {
             no_legacy_padding,
             ws_path,
             no_websocket,
+            max_packet_bytes,
         } => {
             if !no_websocket && !ws_path.starts_with('/') {
                 return Err(CliError::input(
@@ -163,6 +167,7 @@ pub(crate) fn run(cmd: NetCommand, out: &Output) -> Result<Exit, CliError> {
             }
             let options = ServerOptions {
                 websocket_path: (!no_websocket).then_some(ws_path),
+                max_packet: max_packet_bytes,
                 ..ServerOptions::default()
             };
             let text = input::read_text(&rsa_key, "RSA private key")?;
