@@ -55,6 +55,9 @@ PGDATA=$WORK/pg
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+if [ -f "$PGDATA/postmaster.pid" ]; then
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
+fi
 rm -rf "$PGDATA" && mkdir -p "$PGDATA"
 [ "$(id -u)" = 0 ] && chown postgres "$PGDATA" "$WORK"
 as_pg "$PGBIN/initdb" -D "$PGDATA" -A trust -U postgres >"$WORK/initdb.log"
@@ -63,8 +66,12 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg.log" -w \
 
 SERVER_PID=
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
+  set +e
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+  fi
+  as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1
 }
 trap cleanup EXIT
 "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -q \
