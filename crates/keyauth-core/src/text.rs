@@ -35,7 +35,7 @@ pub fn is_unsafe_for_terminal(c: char) -> bool {
 /// kept as it is (non-ASCII letters included). Borrowed when there is nothing to change.
 #[must_use]
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_unsafe_for_terminal(c)) {
+    if !text.chars().any(is_unsafe_for_terminal) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(TerminalSafe(text).to_string())
