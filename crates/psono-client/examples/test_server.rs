@@ -21,9 +21,7 @@ async fn main() {
         .unwrap_or(300)
         .min(3600);
     let srv = server::TestServer::start().await;
-    let key = |k: &server::ApiKeyCreds| {
-        json!({"id": k.id, "private_key_hex": k.private_key_hex, "secret_key_hex": k.secret_key_hex})
-    };
+    let key = |k: &server::ApiKeyCreds| json!({"id": k.id, "private_key_hex": k.private_key_hex, "secret_key_hex": k.secret_key_hex});
     let f = &srv.fixture;
     println!(
         "{}",
@@ -37,5 +35,8 @@ async fn main() {
         })
     );
     tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-    eprintln!("served {} requests", srv.state.requests.load(std::sync::atomic::Ordering::SeqCst));
+    eprintln!(
+        "served {} requests",
+        srv.state.requests.load(std::sync::atomic::Ordering::SeqCst)
+    );
 }
