@@ -6,7 +6,7 @@
 #   cargo build --release -p psono-client --features reqwest --example test_server
 #   PSONOCI=/path/to/psonoci crates/psono-client/tools/bench-cli.sh [RUNS]
 #
-# Prints hyperfine's markdown table. Every run is bounded (RUNS, default 200, at most 2000;
+# Prints a markdown table (median, mean, min, CPU). Every run is bounded (RUNS, default 200, at most 2000;
 # the server exits by itself after 600 s).
 set -euo pipefail
 RUNS=${1:-200}
@@ -34,5 +34,13 @@ cmds+=(-n "keyauth full session read (login, datastores, datastore, 2 shares, se
   "env $full $KEYAUTH psono secret get --via session $TOTP title")
 # Each command must succeed once before it is timed.
 for ((i = 2; i < ${#cmds[@]}; i += 3)); do sh -c "${cmds[$i]}" >/dev/null; done
-hyperfine -N --warmup 10 --runs "$RUNS" --export-markdown "$OUT/table.md" "${cmds[@]}" >&2
-cat "$OUT/table.md"
+hyperfine -N --warmup 10 --runs "$RUNS" --export-json "$OUT/runs.json" "${cmds[@]}" >&2
+python3 - "$OUT/runs.json" <<'PY'
+import json, statistics, sys
+print("| command | median ms | mean ms | min ms | user ms | system ms |")
+print("|---|---:|---:|---:|---:|---:|")
+for r in json.load(open(sys.argv[1]))["results"]:
+    t = [x * 1000 for x in r["times"]]
+    print(f"| {r['command']} | {statistics.median(t):.1f} | {statistics.mean(t):.1f} | {min(t):.1f} "
+          f"| {r['user'] * 1000:.1f} | {r['system'] * 1000:.1f} |")
+PY
