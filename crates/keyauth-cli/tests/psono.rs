@@ -1981,9 +1981,10 @@ async fn packed_config_is_byte_identical_to_psonocis_both_ways() {
             ],
         )
         .await;
+        // psonoci prints the value without a newline.
         assert_eq!(
             theirs.stdout,
-            format!("{WEB_PASSWORD}\n"),
+            WEB_PASSWORD,
             "{url}: psonoci: {}",
             theirs.stderr
         );
