@@ -36,23 +36,11 @@ pub(crate) struct CliError {
     pub message: String,
 }
 
-/// Text safe for a terminal on one line: CR and LF become spaces, other control characters
-/// and the bidirectional overrides (which can make a line read backwards) are escaped as
-/// `\u{..}`. Messages can carry a server's or a file's text.
+/// Text safe for a terminal on one line (keyauth-core's one helper): CR and LF become spaces,
+/// other control characters and the bidirectional overrides are escaped as `\u{..}`.
+/// Messages can carry a server's or a file's text.
 pub(crate) fn terminal_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
-                out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    keyauth_core::terminal_safe(text).into_owned()
 }
 
 impl CliError {

@@ -29,6 +29,7 @@ const PSONO_VARS: &[&str] = &[
     "PSONO_CI_SERVER_PUBLIC_KEY_HEX",
     "PSONO_CI_TIMEOUT",
     "PSONO_CI_CONFIG_PATH",
+    "PSONO_CI_CONFIG_PACKED",
     "PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH",
     "PSONO_CI_ADD_DER_ROOT_CERTIFICATE_PATH",
     "PSONO_CI_SSH_KEY_PASSPHRASE",
@@ -1791,4 +1792,271 @@ async fn https_with_a_private_root_from_ca_file_or_variable() {
     .await;
     assert_eq!(out.stdout, "root\n", "{}", out.stderr);
     assert_eq!(srv.tokens(), 0);
+}
+
+/// `config pack` and `--config-packed` / `PSONO_CI_CONFIG_PACKED`: the packed string alone is
+/// a whole config; it beats the config file (as in psonoci) and lies beneath flags and
+/// variables; a bad one is refused without being echoed.
+#[tokio::test]
+async fn config_pack_is_a_whole_config_by_flag_or_variable() {
+    let srv = TestServer::start().await;
+    let key = &srv.fixture.restricted_write;
+    let out = keyauth(
+        &["psono", "config", "pack"],
+        &env_for(&srv, key, false),
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let packed = out.stdout.trim_end().to_owned();
+    assert_eq!(out.stdout, format!("{packed}\n"));
+    assert!(
+        packed.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{packed}"
+    );
+    assert!(!packed.contains(&key.secret_key_hex));
+    let get = ["psono", "secret", "get", SECRET_WEB, "password"];
+    let out = keyauth(&get, &[("PSONO_CI_CONFIG_PACKED", packed.clone())], None).await;
+    assert_eq!(out.stdout, format!("{WEB_PASSWORD}\n"), "{}", out.stderr);
+    let mut with_flag = vec!["psono", "--config-packed", &packed];
+    with_flag.extend(&get[1..]);
+    let out = keyauth(&with_flag, &[], None).await;
+    assert_eq!(out.stdout, format!("{WEB_PASSWORD}\n"), "{}", out.stderr);
+    // Beats a config file (which points at a dead server), as psonoci's does.
+    let dir = TempDir::new("packed");
+    let dead = dir.write(
+        "dead.toml",
+        &toml_config("http://127.0.0.1:9", &srv, &srv.fixture.full),
+    );
+    let out = keyauth(
+        &get,
+        &[
+            ("PSONO_CI_CONFIG_PACKED", packed.clone()),
+            ("PSONO_CI_CONFIG_PATH", path_str(&dead).to_owned()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, format!("{WEB_PASSWORD}\n"), "{}", out.stderr);
+    // A variable still overrides one value of it.
+    let out = keyauth(
+        &get,
+        &[
+            ("PSONO_CI_CONFIG_PACKED", packed.clone()),
+            ("PSONO_CI_SERVER_URL", "http://127.0.0.1:9".to_owned()),
+        ],
+        None,
+    )
+    .await;
+    out.assert_fails(3, "network");
+    // --json, and the same string again from the packed config itself.
+    let out = keyauth(
+        &["psono", "--json", "config", "pack"],
+        &[("PSONO_CI_CONFIG_PACKED", packed.clone())],
+        None,
+    )
+    .await;
+    assert_eq!(out.json()["packed"], packed.as_str(), "{}", out.stderr);
+    // Broken strings: exit 2, code config, the string never echoed.
+    let mut bad = packed.clone();
+    bad.insert(5, '0'); // not in the base58 alphabet
+    let truncated = packed[..packed.len() - 10].to_owned();
+    for text in [bad, truncated, "abc".to_owned()] {
+        let out = keyauth(&get, &[("PSONO_CI_CONFIG_PACKED", text.clone())], None).await;
+        out.assert_fails(2, "config");
+        assert!(
+            out.stderr.contains("PSONO_CI_CONFIG_PACKED"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains(&text), "{}", out.stderr);
+    }
+    // Packing needs the three psonoci settings.
+    let out = keyauth(
+        &["psono", "config", "pack"],
+        &env_for(&srv, key, false)[..2],
+        None,
+    )
+    .await;
+    out.assert_fails(2, "missing_setting");
+}
+
+/// The psonoci binary for the side-by-side tests: `PSONOCI` or `psonoci` on the PATH.
+fn psonoci() -> Option<PathBuf> {
+    let bin = std::env::var_os("PSONOCI").map_or_else(|| PathBuf::from("psonoci"), PathBuf::from);
+    let runs = std::process::Command::new(&bin)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if runs {
+        Some(bin)
+    } else {
+        eprintln!(
+            "skipped: psonoci is not installed (build meldron/psonoci 0.6.0 and set PSONOCI=/path/to/psonoci)"
+        );
+        None
+    }
+}
+
+async fn run_psonoci(bin: &Path, args: &[&str]) -> Out {
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for v in PSONO_VARS {
+        cmd.env_remove(v);
+    }
+    let output = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("psonoci finished within 60 s")
+        .unwrap();
+    Out {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Against the real psonoci 0.6.0 binary: the same settings pack to the same string, each tool
+/// reads the other's string and then reads a secret from the test server with it (over
+/// `http://`, and over `https://` with a private root CA given as a PEM path).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packed_config_is_byte_identical_to_psonocis_both_ways() {
+    let Some(bin) = psonoci() else { return };
+    let srv = TestServer::start().await;
+    let tls = server::tls::tls_front(srv.addr).await;
+    let dir = TempDir::new("psonoci-pack");
+    let ca = dir.write("ca.pem", &tls.ca_pem);
+    let key = &srv.fixture.restricted_write;
+    for (url, extra) in [
+        (srv.url.clone(), vec![]),
+        (
+            format!("{}/", tls.url),
+            vec![
+                "--timeout".to_owned(),
+                "30".to_owned(),
+                "--pem-root-certificate-path".to_owned(),
+                path_str(&ca).to_owned(),
+            ],
+        ),
+    ] {
+        let mut args: Vec<String> = vec![
+            "--api-key-id".into(),
+            key.id.clone(),
+            "--api-secret-key-hex".into(),
+            key.secret_key_hex.clone(),
+            "--server-url".into(),
+            url.clone(),
+        ];
+        args.extend(extra);
+        let mut p_args: Vec<&str> = args.iter().map(String::as_str).collect();
+        p_args.extend(["config", "pack"]);
+        let theirs = run_psonoci(&bin, &p_args).await;
+        assert_eq!(theirs.code, 0, "psonoci: {}", theirs.stderr);
+        let mut k_args = vec!["psono"];
+        k_args.extend(args.iter().map(String::as_str));
+        k_args.extend(["config", "pack"]);
+        let ours = keyauth(&k_args, &[], None).await;
+        assert_eq!(ours.code, 0, "{}", ours.stderr);
+        assert_eq!(
+            ours.stdout, theirs.stdout,
+            "{url}: the packed strings differ"
+        );
+        let packed = ours.stdout.trim_end().to_owned();
+
+        // psonoci reads keyauth's string; keyauth reads psonoci's.
+        let theirs = run_psonoci(
+            &bin,
+            &[
+                "--config-packed",
+                &packed,
+                "secret",
+                "get",
+                SECRET_WEB,
+                "password",
+            ],
+        )
+        .await;
+        // psonoci prints the value without a newline.
+        assert_eq!(
+            theirs.stdout,
+            WEB_PASSWORD,
+            "{url}: psonoci: {}",
+            theirs.stderr
+        );
+        let ours = keyauth(
+            &[
+                "psono",
+                "--config-packed",
+                theirs_packed(&bin, &args).await.as_str(),
+                "secret",
+                "get",
+                SECRET_WEB,
+                "password",
+            ],
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(
+            ours.stdout,
+            format!("{WEB_PASSWORD}\n"),
+            "{url}: {}",
+            ours.stderr
+        );
+        // psonoci's `config show` of keyauth's string is a config file keyauth reads.
+        let shown = run_psonoci(&bin, &["--config-packed", &packed, "config", "show"]).await;
+        assert_eq!(shown.code, 0, "{}", shown.stderr);
+        let file = dir.write("shown.toml", &shown.stdout);
+        let ours = keyauth(
+            &["psono", "--config", path_str(&file), "config", "pack"],
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(ours.stdout.trim_end(), packed, "{}", ours.stderr);
+    }
+}
+
+async fn theirs_packed(bin: &Path, args: &[String]) -> String {
+    let mut p_args: Vec<&str> = args.iter().map(String::as_str).collect();
+    p_args.extend(["config", "pack"]);
+    let out = run_psonoci(bin, &p_args).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout.trim_end().to_owned()
+}
+
+/// A hostile server's error text reaches the terminal escaped, on one line.
+#[tokio::test]
+async fn hostile_server_text_is_escaped_on_stderr() {
+    let srv = TestServer::start().await;
+    let evil = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{0}\u{9b}31m\u{202e}gnp.exe\u{2066}\u{200f}\u{2028}";
+    srv.answer_everything_with(502, &json!({"detail": evil}).to_string());
+    for (args, session) in [
+        (
+            vec!["psono", "secret", "get", SECRET_WEB, "password"],
+            false,
+        ),
+        (vec!["psono", "datastores"], true),
+        (vec!["psono", "--json", "api-key", "info"], false),
+    ] {
+        let out = keyauth(&args, &env_for(&srv, &srv.fixture.full, session), None).await;
+        assert_eq!(out.code, 3, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
+        assert!(
+            !out.stderr
+                .trim_end_matches('\n')
+                .chars()
+                .any(|c| c.is_control()
+                    || matches!(c, '\u{202e}' | '\u{2066}' | '\u{200f}' | '\u{2028}')),
+            "{args:?}: {:?}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("gnp.exe"), "{:?}", out.stderr);
+        assert!(!out.stdout.contains('\u{202e}'), "{:?}", out.stdout);
+    }
 }

@@ -12,6 +12,7 @@ pub mod key;
 pub mod random;
 pub mod replay;
 pub mod secret;
+pub mod text;
 
 pub use clock::{Clock, Expiry, ExpiryError, FixedClock, SystemClock, UnixTime};
 pub use ct::ct_eq;
@@ -25,6 +26,7 @@ pub use replay::redis::{
 };
 pub use replay::{MemoryReplayGuard, RedisFailure, ReplayError, ReplayGuard};
 pub use secret::Secret;
+pub use text::{TerminalSafe, terminal_safe};
 
 /// `SecretBytes` is the name some schemes use for the same thing: a [`Secret`].
 pub type SecretBytes = Secret;

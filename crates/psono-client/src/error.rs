@@ -1,12 +1,18 @@
 //! The one error type of this crate.
 
-use keyauth_core::ErrorKind;
+use keyauth_core::{ErrorKind, TerminalSafe};
 
 /// Everything that can go wrong, from a bad hex digit to a server that does not answer.
 ///
 /// Display texts never contain key material, tokens, plaintexts or secret values: JSON errors
 /// carry a position, never the offending text, and server messages are the server's own
 /// (short, public) error codes.
+///
+/// Every text that can come from outside (a server's message, a field or share name from a
+/// decrypted document, a path, an id) is written through keyauth-core's
+/// [`TerminalSafe`]: control characters (ESC, BEL, NUL, C1), bidirectional overrides and
+/// isolates appear as `\u{..}` and line breaks as spaces, so a hostile server cannot reach a
+/// terminal raw through an error message. The fields themselves keep the raw text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -43,7 +49,7 @@ pub enum Error {
         column: usize,
     },
     /// A required JSON field is absent.
-    #[error("missing field {field}")]
+    #[error("missing field {}", TerminalSafe(.field))]
     MissingField {
         /// The field's name.
         field: String,
@@ -98,7 +104,7 @@ pub enum Error {
     },
     /// The server knows no such object, or the key's user may not see it
     /// (`NO_PERMISSION_OR_NOT_EXIST`, 404).
-    #[error("{what} not found, or the api key's user has no access to it")]
+    #[error("{} not found, or the api key's user has no access to it", TerminalSafe(.what))]
     NotFound {
         /// What was asked for (`secret <id>`, `share <id>`, ...).
         what: String,
@@ -106,7 +112,8 @@ pub enum Error {
     /// `/api-key-access/` refused the secret: it is not attached to this API key, or the key
     /// lacks the read (write) permission, or is inactive.
     #[error(
-        "secret {secret_id} is not attached to this api key, or the key may not {action} it (attach it to the key in the psono web client)"
+        "secret {} is not attached to this api key, or the key may not {action} it (attach it to the key in the psono web client)",
+        TerminalSafe(.secret_id)
     )]
     NotAttached {
         /// The secret id asked for.
@@ -117,7 +124,7 @@ pub enum Error {
     /// The server answered with an error status not covered above; `message` is the
     /// server's own short text (an HTML page is reduced to its title), at most 200
     /// characters.
-    #[error("http status {status}: {message}")]
+    #[error("http status {status}: {}", TerminalSafe(.message))]
     Http {
         /// The HTTP status code.
         status: u16,
@@ -125,7 +132,7 @@ pub enum Error {
         message: String,
     },
     /// The server could not be reached or the connection broke.
-    #[error("network error: {0}")]
+    #[error("network error: {}", TerminalSafe(.0))]
     Network(String),
     /// The server did not answer in time.
     #[error("request timed out")]
@@ -134,19 +141,19 @@ pub enum Error {
     #[error("unencrypted response in an encrypted session")]
     UnencryptedResponse,
     /// No secret with this id is reachable (not in the datastore, its shares, or the server).
-    #[error("unknown secret {secret_id}")]
+    #[error("unknown secret {}", TerminalSafe(.secret_id))]
     UnknownSecret {
         /// The secret id asked for.
         secret_id: String,
     },
     /// The secret has no field of this name.
-    #[error("unknown field {field}")]
+    #[error("unknown field {}", TerminalSafe(.field))]
     UnknownField {
         /// The field asked for.
         field: String,
     },
     /// The secret has this field, but its value is null or absent: "not set".
-    #[error("the {field} field of this {secret_type} secret is not set")]
+    #[error("the {} field of this {secret_type} secret is not set", TerminalSafe(.field))]
     FieldNotSet {
         /// The field asked for (psonoci's name).
         field: String,
@@ -174,13 +181,13 @@ pub enum Error {
         name: &'static str,
     },
     /// A share linked from the datastore could not be found.
-    #[error("unknown share {share_id}")]
+    #[error("unknown share {}", TerminalSafe(.share_id))]
     UnknownShare {
         /// The share id.
         share_id: String,
     },
     /// The configuration is incomplete or invalid.
-    #[error("configuration: {0}")]
+    #[error("configuration: {}", TerminalSafe(.0))]
     Config(String),
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed")]
@@ -535,5 +542,57 @@ mod tests {
             "the password field of this application_password secret is not set"
         );
         assert_eq!(Error::SessionExpired.kind(), ErrorKind::Expired);
+    }
+
+    #[test]
+    fn outside_text_never_reaches_a_terminal_raw() {
+        let evil = "x\u{1b}]0;pwned\u{7}\u{0}\u{9b}2J\u{202e}\u{2066}\u{200f}\r\ny";
+        let t = || evil.to_owned();
+        let cases = [
+            Error::MissingField { field: t() },
+            Error::NotFound { what: t() },
+            Error::NotAttached {
+                secret_id: t(),
+                action: "read",
+            },
+            Error::Http {
+                status: 502,
+                message: t(),
+            },
+            Error::Network(t()),
+            Error::UnknownSecret { secret_id: t() },
+            Error::UnknownField { field: t() },
+            Error::FieldNotSet {
+                field: t(),
+                secret_type: "note",
+            },
+            Error::UnknownShare { share_id: t() },
+            Error::Config(t()),
+        ];
+        for e in cases {
+            let shown = e.to_string();
+            assert!(
+                !shown
+                    .chars()
+                    .any(keyauth_core::text::is_unsafe_for_terminal),
+                "{}: {shown:?}",
+                e.code()
+            );
+            assert!(
+                shown.contains(
+                    "x\\u{001b}]0;pwned\\u{0007}\\u{0000}\\u{009b}2J\\u{202e}\\u{2066}\\u{200f}  y"
+                ),
+                "{}: {shown:?}",
+                e.code()
+            );
+        }
+        // Every variant, with the harmless texts of all(): nothing unsafe either.
+        for e in all() {
+            assert!(
+                !e.to_string()
+                    .chars()
+                    .any(keyauth_core::text::is_unsafe_for_terminal)
+            );
+        }
     }
 }

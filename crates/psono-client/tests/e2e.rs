@@ -493,3 +493,42 @@ async fn tls_is_verified_and_responses_are_capped() {
     let err = Client::new(cfg).unwrap().login().await.unwrap_err();
     assert_eq!(err, Error::Network("response too large".into()));
 }
+
+/// A hostile (or broken) server's text in error bodies: escape sequences, BEL, NUL, C1 CSI,
+/// bidirectional overrides and isolates never reach a terminal raw through `Display`.
+#[tokio::test]
+async fn hostile_server_text_is_escaped_in_errors() {
+    let srv = TestServer::start().await;
+    let client = Client::new(srv.config(&srv.fixture.full)).unwrap();
+    let evil = "\u{1b}]0;pwned\u{7}\u{0}\u{9b}2J\u{202e}gnp.exe\u{2066}\u{200f}";
+    let bodies = [
+        json!({"detail": evil}).to_string(),
+        json!({"non_field_errors": [evil]}).to_string(),
+        json!({evil: ["bad"]}).to_string(),
+        format!("<html><head><title>{evil}</title></head><body>x</body></html>"),
+        evil.to_owned(),
+    ];
+    for body in &bodies {
+        for status in [400, 500, 502] {
+            srv.answer_everything_with(status, body);
+            let errors = [
+                client.server_info().await.unwrap_err(),
+                client.login().await.map(|_| ()).unwrap_err(),
+            ];
+            for e in errors {
+                let shown = e.to_string();
+                assert!(
+                    !shown
+                        .chars()
+                        .any(psono_client::keyauth_core::text::is_unsafe_for_terminal),
+                    "{status} {body:?}: {shown:?}"
+                );
+                assert_eq!(e.code(), "http_status", "{shown}");
+                assert!(
+                    shown.contains("\\u{202e}gnp.exe"),
+                    "{status} {body:?}: {shown:?}"
+                );
+            }
+        }
+    }
+}

@@ -30,7 +30,7 @@ pub(crate) enum PsonoCommand {
     /// TOTP secrets: the current token, validation, the otpauth URL [psonoci totp].
     #[command(subcommand)]
     Totp(TotpCommand),
-    /// Save or show the settings as psonoci's TOML config [psonoci config save/show].
+    /// Save, show or pack the settings as psonoci does [psonoci config save/show/pack].
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Detached OpenPGP signatures with a GPG key secret, verifiable by gpg [psonoci gpg].
@@ -168,6 +168,14 @@ pub(crate) enum ConfigCommand {
     },
     /// Print the settings as psonoci's TOML config (it holds the secret key).
     Show,
+    /// Print the settings as psonoci's packed string, for --config-packed /
+    /// PSONO_CI_CONFIG_PACKED (it holds the secret key: put it in a CI secret variable).
+    #[command(
+        after_help = "The string is byte-identical to `psonoci config pack`'s for the same \
+settings, and each tool reads the other's. The session keys (--api-private-key-hex, \
+--server-signature-hex) have no place in psonoci's format: give them beside it."
+    )]
+    Pack,
 }
 
 pub(crate) fn dispatch(
@@ -404,8 +412,14 @@ fn totp(settings: Settings, command: TotpCommand, out: &Output) -> Result<Exit, 
 fn config_cmd(settings: Settings, command: ConfigCommand, out: &Output) -> Result<Exit, CliError> {
     // The settings must be complete, as psonoci requires.
     super::config(settings.clone())?;
+    if matches!(command, ConfigCommand::Pack) {
+        let packed = settings.to_packed().map_err(|e| fail(&e))?;
+        out.emit(&json!({"packed": packed.as_str()}), &packed)?;
+        return Ok(Exit::Ok);
+    }
     let text = settings.to_toml();
     match command {
+        ConfigCommand::Pack => {}
         ConfigCommand::Show => {
             crate::output::stderr_line(
                 "# the settings from flags, PSONO_CI_* variables and the config file",

@@ -3,7 +3,8 @@
 //! field names, the read and write paths, TOTP) lives in psono-client.
 //!
 //! Settings: a flag beats a `PSONO_CI_*` variable, a variable beats the config file
-//! (`--config`/`--config-path` or `PSONO_CI_CONFIG_PATH`).
+//! (`--config`/`--config-path` or `PSONO_CI_CONFIG_PATH`), or the packed config that stands
+//! for it (`--config-packed` or `PSONO_CI_CONFIG_PACKED`, which wins over the file).
 
 mod commands;
 mod env;
@@ -106,6 +107,11 @@ struct ConnArgs {
         visible_alias = "config-path"
     )]
     config: Option<PathBuf>,
+    /// psonoci's packed config string, from `config pack` [PSONO_CI_CONFIG_PACKED]; used
+    /// instead of the config file when both are given, as psonoci does. It holds the secret
+    /// key and a flag is visible in `ps`: prefer the variable.
+    #[arg(long, global = true, value_name = "PACKED")]
+    config_packed: Option<String>,
     /// Timeout of every request: seconds, or a duration such as 30s or 2m [PSONO_CI_TIMEOUT;
     /// default 60].
     #[arg(long, global = true, value_name = "DURATION")]
@@ -129,6 +135,7 @@ impl std::fmt::Debug for ConnArgs {
             .field("api_secret_key_hex", &self.api_secret_key_hex.is_some())
             .field("api_private_key_hex", &self.api_private_key_hex.is_some())
             .field("config", &self.config)
+            .field("config_packed", &self.config_packed.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -181,6 +188,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("PSONO_CI_SERVER_SIGNATURE_HEX", "--server-signature-hex"),
     ("PSONO_CI_TIMEOUT", "--timeout"),
     ("PSONO_CI_CONFIG_PATH", "--config"),
+    ("PSONO_CI_CONFIG_PACKED", "--config-packed"),
     (
         "PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH",
         "--pem-root-certificate-path",
@@ -233,6 +241,7 @@ fn load_settings(conn: ConnArgs) -> Result<Settings, CliError> {
         api_private_key_file,
         server_signature_hex,
         config,
+        config_packed,
         timeout,
         pem_root_certificate_path,
         der_root_certificate_path,
@@ -282,20 +291,27 @@ fn load_settings(conn: ConnArgs) -> Result<Settings, CliError> {
             })?;
         flags = flags.timeout(d);
     }
-    for p in [pem_root_certificate_path, der_root_certificate_path]
-        .into_iter()
-        .flatten()
-    {
-        flags = flags.root_certificate_file(p);
+    if let Some(p) = pem_root_certificate_path {
+        flags = flags.pem_root_certificate_file(p);
     }
-    let env = |name: &str| std::env::var(name).ok();
-    let file = match config.or_else(|| {
-        env("PSONO_CI_CONFIG_PATH")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-    }) {
-        Some(path) => Settings::from_file(&path).map_err(|e| fail(&e))?,
-        None => Settings::new(),
+    if let Some(p) = der_root_certificate_path {
+        flags = flags.der_root_certificate_file(p);
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    // The packed config beats the file, as in psonoci; either lies beneath flags and
+    // variables.
+    let packed = config_packed
+        .map(zeroize::Zeroizing::new)
+        .or_else(|| env("PSONO_CI_CONFIG_PACKED").map(zeroize::Zeroizing::new));
+    let path = config.or_else(|| env("PSONO_CI_CONFIG_PATH").map(PathBuf::from));
+    let file = match (packed, path) {
+        (Some(text), _) => Settings::from_packed(&text).map_err(|e| {
+            let mut e = fail(&e);
+            e.message = format!("--config-packed / PSONO_CI_CONFIG_PACKED: {}", e.message);
+            e
+        })?,
+        (None, Some(path)) => Settings::from_file(&path).map_err(|e| fail(&e))?,
+        (None, None) => Settings::new(),
     };
     let vars = Settings::from_vars(env).map_err(|e| fail(&e))?;
     Ok(flags.or(vars).or(file))

@@ -111,6 +111,8 @@ pub struct ServerState {
     pub plaintext_responses: AtomicBool,
     /// Requests served.
     pub requests: AtomicUsize,
+    /// Answer every request with this status and body (a hostile or broken server).
+    pub canned: Mutex<Option<(u16, String)>>,
 }
 
 /// The fixture: expected plaintexts and the credentials.
@@ -356,6 +358,7 @@ impl TestServer {
             tamper_responses: AtomicBool::new(false),
             plaintext_responses: AtomicBool::new(false),
             requests: AtomicUsize::new(0),
+            canned: Mutex::new(None),
         });
         let app = Router::new()
             .route("/info/", get(info))
@@ -372,6 +375,7 @@ impl TestServer {
             )
             .route("/api-key-access/inspect/", post(api_key_access_inspect))
             .fallback(not_found_page)
+            .layer(axum::middleware::from_fn_with_state(state.clone(), canned))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -416,6 +420,11 @@ impl TestServer {
         }
     }
 
+    /// From now on, every request gets this status and body.
+    pub fn answer_everything_with(&self, status: u16, body: &str) {
+        *self.state.canned.lock().unwrap() = Some((status, body.to_owned()));
+    }
+
     /// The decrypted fields of a stored secret.
     pub fn secret_fields(&self, id: &str) -> Value {
         let secrets = self.state.secrets.lock().unwrap();
@@ -445,6 +454,24 @@ impl TestServer {
             m.insert((*f).to_owned(), old.get(*f).cloned().unwrap_or(Value::Null));
         }
         self.store_fields(id, &Value::Object(m));
+    }
+}
+
+/// Every request answered with [`ServerState::canned`] when it is set.
+async fn canned(
+    State(state): State<Arc<ServerState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let canned = state.canned.lock().unwrap().clone();
+    match canned {
+        Some((status, body)) => (
+            StatusCode::from_u16(status).unwrap(),
+            [("content-type", "application/json")],
+            body,
+        )
+            .into_response(),
+        None => next.run(req).await,
     }
 }
 

@@ -14,6 +14,7 @@
 //! | extra root certificate, PEM | `PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH` | `pem_root_certificate_path` |
 //! | extra root certificate, DER | `PSONO_CI_ADD_DER_ROOT_CERTIFICATE_PATH` | `der_root_certificate_path` |
 //! | config file | `PSONO_CI_CONFIG_PATH` | |
+//! | packed config ([`packed`]) | `PSONO_CI_CONFIG_PACKED` | |
 //!
 //! TLS certificate verification is always on: the platform's roots through
 //! rustls-platform-verifier (ring as the crypto provider), plus the extra root certificates.
@@ -30,6 +31,8 @@ use serde::Deserialize;
 
 use crate::Error;
 use crate::crypto::{PublicKey, SecretKey, SigningSeed, VerifyKey};
+
+pub mod packed;
 
 /// psonoci's default timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -86,6 +89,8 @@ pub struct Settings {
     device_description: Option<String>,
     session_duration: Option<i64>,
     root_certificates: Vec<PathBuf>,
+    pem_root_certificate: Option<PathBuf>,
+    der_root_certificate: Option<PathBuf>,
     clock: Option<Arc<dyn Clock>>,
 }
 
@@ -225,6 +230,22 @@ impl Settings {
         self
     }
 
+    /// psonoci's PEM root certificate file (`--pem-root-certificate-path`,
+    /// `PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH`), added to the platform's roots.
+    #[must_use]
+    pub fn pem_root_certificate_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.pem_root_certificate = Some(path.into());
+        self
+    }
+
+    /// psonoci's DER root certificate file (`--der-root-certificate-path`,
+    /// `PSONO_CI_ADD_DER_ROOT_CERTIFICATE_PATH`), added to the platform's roots.
+    #[must_use]
+    pub fn der_root_certificate_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.der_root_certificate = Some(path.into());
+        self
+    }
+
     /// The clock used to notice an expired session before sending a request.
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -250,6 +271,8 @@ impl Settings {
             device_description: self.device_description.or(lower.device_description),
             session_duration: self.session_duration.or(lower.session_duration),
             root_certificates: roots,
+            pem_root_certificate: self.pem_root_certificate.or(lower.pem_root_certificate),
+            der_root_certificate: self.der_root_certificate.or(lower.der_root_certificate),
             clock: self.clock.or(lower.clock),
         }
     }
@@ -302,25 +325,30 @@ impl Settings {
                 Error::Config("PSONO_CI_TIMEOUT must be a duration such as 30, 30s or 2m".into())
             })?);
         }
-        for name in [
-            "PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH",
-            "PSONO_CI_ADD_DER_ROOT_CERTIFICATE_PATH",
-        ] {
-            if let Some(p) = get(name) {
-                s.root_certificates.push(PathBuf::from(p.as_str()));
-            }
-        }
+        s.pem_root_certificate =
+            get("PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH").map(|p| PathBuf::from(p.as_str()));
+        s.der_root_certificate =
+            get("PSONO_CI_ADD_DER_ROOT_CERTIFICATE_PATH").map(|p| PathBuf::from(p.as_str()));
         Ok(s)
     }
 
-    /// The variables over the config file named by `PSONO_CI_CONFIG_PATH` (if set).
+    /// The variables over the packed config in `PSONO_CI_CONFIG_PACKED` or, when that is
+    /// unset, the config file named by `PSONO_CI_CONFIG_PATH` (psonoci also prefers the
+    /// packed config to the file).
     ///
     /// # Errors
-    /// As [`Settings::from_vars`] and [`Settings::from_file`].
+    /// As [`Settings::from_vars`], [`Settings::from_packed`] and [`Settings::from_file`].
     pub fn from_env_and_file(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let file = match var("PSONO_CI_CONFIG_PATH").filter(|p| !p.is_empty()) {
-            Some(path) => Self::from_file(Path::new(&path))?,
-            None => Self::new(),
+        let packed = var("PSONO_CI_CONFIG_PACKED")
+            .filter(|p| !p.is_empty())
+            .map(zeroize::Zeroizing::new);
+        let file = match (
+            packed,
+            var("PSONO_CI_CONFIG_PATH").filter(|p| !p.is_empty()),
+        ) {
+            (Some(text), _) => Self::from_packed(&text)?,
+            (None, Some(path)) => Self::from_file(Path::new(&path))?,
+            (None, None) => Self::new(),
         };
         Ok(Self::from_vars(var)?.or(file))
     }
@@ -370,10 +398,8 @@ impl Settings {
             .http_options
             .timeout
             .map(|t| Duration::from_secs(t.max(1)));
-        s.root_certificates
-            .extend(f.http_options.pem_root_certificate_path);
-        s.root_certificates
-            .extend(f.http_options.der_root_certificate_path);
+        s.pem_root_certificate = f.http_options.pem_root_certificate_path;
+        s.der_root_certificate = f.http_options.der_root_certificate_path;
         Ok(s)
     }
 
@@ -436,7 +462,17 @@ impl Settings {
         t.push_str(&format!(
             "\n[http_options]\ntimeout = {secs}\nmax_redirects = 0\nuse_native_tls = false\ndanger_disable_tls_verification = false\n"
         ));
-        if let Some(p) = self.root_certificates.first() {
+        if let Some(p) = self.der_root_certificate.as_ref() {
+            t.push_str(&format!(
+                "der_root_certificate_path = {}\n",
+                q(&p.to_string_lossy())
+            ));
+        }
+        if let Some(p) = self
+            .pem_root_certificate
+            .as_ref()
+            .or(self.root_certificates.first())
+        {
             t.push_str(&format!(
                 "pem_root_certificate_path = {}\n",
                 q(&p.to_string_lossy())
@@ -474,7 +510,12 @@ impl Settings {
         if let Some(clock) = self.clock {
             c.clock = clock;
         }
-        for p in &self.root_certificates {
+        for p in self
+            .root_certificates
+            .iter()
+            .chain(&self.pem_root_certificate)
+            .chain(&self.der_root_certificate)
+        {
             c.add_root_certificate_file(p)?;
         }
         Ok(c)
