@@ -46,7 +46,7 @@ TARGET_FORMAT = {
     "psono_json": "json", "psono_server": "psono", "psono_config": "toml",
     "vector_files": "json", "ninchat_open_metadata": "json", "httpsig_fields": "http",
     "httpsig_base": "http", "hmac_auth_layer": "http", "hmac_auth_headers": "http",
-    "cli_values": "cli",
+    "cli_values": "cli", "psono_response": "json",
 }
 
 
@@ -183,6 +183,10 @@ def main():
     # token lists still start them past the empty input.
     write("cli_values", ["1h\x00", "1700000000.5", 'name="Enforced"', "Authorization: x"])
     write("cli_args", [b"\x00\x01", b"\x00\x02\x00\x03", b"\x01\x05\x00"])
+    # Refusals: a 2-byte status, then a body as servers send them (JSON, an HTML page).
+    write("psono_response", [b"\x01\x2c" + b'{"non_field_errors": ["NO_PERMISSION_OR_NOT_EXIST"]}',
+                             b"\x01\x2c" + b'{"detail": "Invalid token."}',
+                             b"\x01\x2c" + b"<html><title>Not Found</title></html>"])
     for target, fmt in TARGET_FORMAT.items():
         write_dict(target, fmt)
 

@@ -1983,8 +1983,7 @@ async fn packed_config_is_byte_identical_to_psonocis_both_ways() {
         .await;
         // psonoci prints the value without a newline.
         assert_eq!(
-            theirs.stdout,
-            WEB_PASSWORD,
+            theirs.stdout, WEB_PASSWORD,
             "{url}: psonoci: {}",
             theirs.stderr
         );
@@ -2059,4 +2058,29 @@ async fn hostile_server_text_is_escaped_on_stderr() {
         assert!(out.stderr.contains("gnp.exe"), "{:?}", out.stderr);
         assert!(!out.stdout.contains('\u{202e}'), "{:?}", out.stdout);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_over_max_response_bytes_is_refused() {
+    let srv = TestServer::start().await;
+    srv.answer_everything_with(200, &json!({"detail": "x".repeat(4096)}).to_string());
+    let env = env_for(&srv, &srv.fixture.full, false);
+    let args = [
+        "psono",
+        "--max-response-bytes",
+        "1000",
+        "secret",
+        "get",
+        SECRET_WEB,
+        "password",
+    ];
+    let out = keyauth(&args, &env, None).await;
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
+    assert!(out.stderr.contains("too large"), "{:?}", out.stderr);
+    // The same answer under the default limit is read (and refused as a malformed answer,
+    // not as too large).
+    let args = ["psono", "secret", "get", SECRET_WEB, "password"];
+    let out = keyauth(&args, &env, None).await;
+    assert!(!out.stderr.contains("too large"), "{:?}", out.stderr);
 }

@@ -193,6 +193,36 @@ pub(crate) fn server_message(body: &[u8]) -> String {
     msg.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
+/// The errors a refused answer (`status`, `body`) becomes for each kind of request: login,
+/// access endpoint, session read and write, other. For the fuzz targets in `fuzz/`; not a
+/// stable API.
+#[doc(hidden)]
+#[must_use]
+pub fn refusals_for_fuzzing(status: u16, body: &[u8]) -> Vec<Error> {
+    let Ok(status) = StatusCode::from_u16(status) else {
+        return Vec::new();
+    };
+    [
+        Ask::Login,
+        Ask::Access {
+            secret_id: "id",
+            action: "read",
+        },
+        Ask::Session {
+            what: "the secret",
+            write: false,
+        },
+        Ask::Session {
+            what: "the secret",
+            write: true,
+        },
+        Ask::Other,
+    ]
+    .into_iter()
+    .map(|ask| refusal(status, body, ask))
+    .collect()
+}
+
 /// The typed error for a refusal.
 pub(crate) fn refusal(status: StatusCode, body: &[u8], ask: Ask<'_>) -> Error {
     let message = server_message(body);

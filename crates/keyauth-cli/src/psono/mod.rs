@@ -13,6 +13,7 @@ mod gpg;
 mod ssh;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use keyauth_core::ErrorKind;
 use psono_client::{
@@ -116,6 +117,9 @@ struct ConnArgs {
     /// default 60].
     #[arg(long, global = true, value_name = "DURATION")]
     timeout: Option<String>,
+    /// Refuse a server answer larger than this many bytes (read as it arrives, never whole).
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = 16 << 20)]
+    max_response_bytes: usize,
     /// A PEM root certificate to trust besides the system's, for a server with a private CA
     /// [PSONO_CI_ADD_PEM_ROOT_CERTIFICATE_PATH].
     #[arg(long, global = true, value_name = "FILE", visible_alias = "ca-file")]
@@ -243,9 +247,11 @@ fn load_settings(conn: ConnArgs) -> Result<Settings, CliError> {
         config,
         config_packed,
         timeout,
+        max_response_bytes,
         pem_root_certificate_path,
         der_root_certificate_path,
     } = conn;
+    MAX_RESPONSE_BYTES.store(max_response_bytes, Ordering::Relaxed);
     let mut flags = Settings::new();
     if let Some(u) = server_url {
         flags = flags.server_url(u);
@@ -329,8 +335,13 @@ pub(crate) fn config(settings: Settings) -> Result<Config, CliError> {
     Ok(config)
 }
 
+/// `--max-response-bytes`, set once by [`load_settings`] before any client is built.
+static MAX_RESPONSE_BYTES: AtomicUsize = AtomicUsize::new(16 << 20);
+
 pub(crate) fn client(settings: Settings) -> Result<Client, CliError> {
-    Client::new(config(settings)?).map_err(|e| fail(&e))
+    let config =
+        config(settings)?.with_max_response_bytes(MAX_RESPONSE_BYTES.load(Ordering::Relaxed));
+    Client::new(config).map_err(|e| fail(&e))
 }
 
 pub(crate) fn need_session_keys(client: &Client, what: &str) -> Result<(), CliError> {
