@@ -183,6 +183,12 @@ def main():
     # token lists still start them past the empty input.
     write("cli_values", ["1h\x00", "1700000000.5", 'name="Enforced"', "Authorization: x"])
     write("cli_args", [b"\x00\x01", b"\x00\x02\x00\x03", b"\x01\x05\x00"])
+    # The server's front door: mode byte (0 raw, 1 upgrade + frames, 2 upgrade + one binary
+    # frame), then the stream; obfuscated2 headers from the transport vectors.
+    streams = [bytes.fromhex(part["stream"]) for c in cases("authkey-handshake.json")
+               for part in (c.get("input", {}), c.get("expect", {})) if "stream" in part]
+    write("authkey_ws", [bytes([m]) + s for s in streams[:12] for m in (0, 2)]
+          + [b"\x01\x82\x80\x00\x00\x00\x00", b"\x00GET / HTTP/1.1\r\n\r\n"])
     # Refusals: a 2-byte status, then a body as servers send them (JSON, an HTML page).
     write("psono_response", [b"\x01\x2c" + b'{"non_field_errors": ["NO_PERMISSION_OR_NOT_EXIST"]}',
                              b"\x01\x2c" + b'{"detail": "Invalid token."}',
