@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args as ClapArgs, Subcommand};
-use http::{Method, StatusCode};
+use http::Method;
 use keyauth_httpsig::http1::{parse_request, write_request};
 use keyauth_httpsig::{
     Algorithm, ComponentId, Error, SignOptions, Signer, SigningKey, StaticKeys, Verifier,
@@ -118,15 +118,8 @@ struct CurlArgs {
     /// The request body.
     #[arg(long, value_name = "D")]
     data: Option<String>,
-    /// Give up after this long (90, 30s, 5m...).
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    timeout: String,
-    /// Also print the response headers on stderr.
-    #[arg(short = 'i', long)]
-    include: bool,
-    /// Refuse a response body larger than this many bytes (read as it arrives, never whole).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::http_send::MAX_RESPONSE_BYTES)]
-    max_response_bytes: u64,
+    #[command(flatten)]
+    send: crate::http_send::SendArgs,
 }
 
 pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {
@@ -285,11 +278,7 @@ fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(CliError::input("bad_url", "only http and https URLs"));
     }
-    let timeout = input::parse_duration(&a.timeout)
-        .filter(|&s| s > 0)
-        .ok_or_else(|| {
-            CliError::input("bad_duration", "--timeout is not a duration (30s, 5m...)")
-        })?;
+    let timeout = a.send.timeout()?;
     let signer = signer_for(signing_key(&a.key)?, &a.key);
     let mut req = reqwest::Request::new(method, url);
     *req.headers_mut() = input::parse_headers(&a.headers)?;
@@ -305,39 +294,14 @@ fn curl(a: &CurlArgs, out: Output) -> Result<Exit, CliError> {
         req.url().clone(),
         req.headers().clone(),
         body,
-        Duration::from_secs(timeout),
-        a.max_response_bytes,
+        timeout,
+        a.send.max_response_bytes,
     ))??;
-    let code = if res.status.is_success() {
-        Exit::Ok
-    } else if matches!(res.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-        Exit::Check
-    } else {
-        Exit::Network
-    };
+    let code = res.exit();
     if out.is_json() {
-        let doc = json!({
-            "status": res.status.as_u16(),
-            "body": String::from_utf8_lossy(&res.body),
-        });
-        out.emit(&doc, "")?;
+        out.emit(&res.json(), "")?;
     } else {
-        crate::output::stderr_line(&res.status.to_string());
-        if a.include {
-            for (n, v) in &res.headers {
-                crate::output::stderr_safe(&format!(
-                    "{n}: {}",
-                    String::from_utf8_lossy(v.as_bytes())
-                ));
-            }
-        }
-        crate::output::write_stdout(&res.body)?;
-        if code == Exit::Check {
-            crate::output::stderr_line(&format!(
-                "keyauth: refused: the server refused the signature ({})",
-                res.status
-            ));
-        }
+        res.print(a.send.include)?;
     }
     Ok(code)
 }

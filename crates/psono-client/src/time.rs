@@ -199,16 +199,40 @@ impl Timestamp {
     /// without the fraction when it is zero.
     #[must_use]
     pub fn to_iso(self) -> String {
+        let (date_time, frac) = self.date_time();
+        if frac == 0 {
+            format!("{date_time}+00:00")
+        } else {
+            format!("{date_time}.{frac:06}+00:00")
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` and the microseconds.
+    fn date_time(self) -> (String, i64) {
         let secs = self.micros.div_euclid(MICROS);
-        let frac = self.micros.rem_euclid(MICROS);
         let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
         let rem = secs.rem_euclid(86_400);
         let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-        if frac == 0 {
-            format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}+00:00")
-        } else {
-            format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:06}+00:00")
-        }
+        (
+            format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}"),
+            self.micros.rem_euclid(MICROS),
+        )
+    }
+}
+
+impl Timestamp {
+    /// RFC 3339 in UTC as chrono serializes a `DateTime<Utc>` (what psonoci prints): `Z`,
+    /// and the fraction only as long as it needs to be (none, 3 or 6 digits):
+    /// `2026-01-01T00:10:00.120Z`.
+    #[must_use]
+    pub fn to_rfc3339_z(self) -> String {
+        let (date_time, frac) = self.date_time();
+        let fraction = match frac {
+            0 => String::new(),
+            f if f % 1000 == 0 => format!(".{:03}", f / 1000),
+            f => format!(".{f:06}"),
+        };
+        format!("{date_time}{fraction}Z")
     }
 }
 
@@ -235,6 +259,11 @@ mod tests {
         let e = Timestamp::parse("2026-11-23T00:41:25.188133+00:00", "t").unwrap();
         assert_eq!(e.to_iso(), "2026-11-23T00:41:25.188133+00:00");
         assert_eq!(a.to_iso(), "2026-01-01T00:10:00+00:00");
+        // chrono's DateTime<Utc> (psonoci's JSON).
+        assert_eq!(e.to_rfc3339_z(), "2026-11-23T00:41:25.188133Z");
+        assert_eq!(a.to_rfc3339_z(), "2026-01-01T00:10:00Z");
+        let f = Timestamp::parse("2026-01-01T00:10:00.120000+00:00", "t").unwrap();
+        assert_eq!(f.to_rfc3339_z(), "2026-01-01T00:10:00.120Z");
     }
 
     #[test]

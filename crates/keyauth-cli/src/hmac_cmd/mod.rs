@@ -12,13 +12,11 @@ mod verify;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Subcommand;
 use hmac_auth::{Authenticated, Credential, Digest, Hmac, HmacBuilder, Key, Only, Signer};
+use http::Method;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use http::{Method, StatusCode};
-use keyauth_core::Base64;
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -318,15 +316,8 @@ struct CurlArgs {
     /// The signature header name (default Signature).
     #[arg(long, value_name = "NAME")]
     header_name: Option<String>,
-    /// Give up after this long (90, 30s, 5m...).
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    timeout: String,
-    /// Also print the response headers on stderr.
-    #[arg(short = 'i', long)]
-    include: bool,
-    /// Refuse a response body larger than this many bytes (read as it arrives, never whole).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::http_send::MAX_RESPONSE_BYTES)]
-    max_response_bytes: u64,
+    #[command(flatten)]
+    send: crate::http_send::SendArgs,
 }
 
 pub(crate) fn run(args: Args, out: &Output) -> Result<Exit, CliError> {

@@ -329,6 +329,9 @@ fn api_key(settings: Settings, command: &ApiKeyCommand, out: &Output) -> Result<
             let ids: Vec<&str> = info.secrets.iter().map(|(id, _)| id.as_str()).collect();
             let mut meta = Map::new();
             for (id, date) in &info.secrets {
+                // psonoci prints chrono's form of the server's date (`Z`, shortest fraction).
+                let date = psono_client::Timestamp::parse(date, "write_date")
+                    .map_or_else(|_| date.clone(), psono_client::Timestamp::to_rfc3339_z);
                 meta.insert(id.clone(), json!({"write_date": date}));
             }
             // psonoci's ApiKeyInfo, field for field.
