@@ -3,7 +3,7 @@
 //! Schemes draw nonces, IVs and padding here and keep a second entry point that takes the
 //! random bytes explicitly, so vectors generated with pinned randomness can be reproduced.
 //!
-//! [`fill`] / [`array`] make one OS call each (about 0.45 µs on an idle machine, 1 µs under
+//! [`fill`] / [`array()`] make one OS call each (about 0.45 µs on an idle machine, 1 µs under
 //! load, most of it the system call). [`fill_fast`] / [`array_fast`] draw from rand's
 //! `ThreadRng` instead (ChaCha12, seeded once per thread from the OS, reseeded every 64 KiB
 //! and after `fork`; 25-50 ns for 6-32 bytes): for per-message values (nonces, IVs, padding).

@@ -166,7 +166,7 @@ fn brent(params: Params, c: u128, y0: u128, budget: &mut u64) -> Option<u128> {
 ///
 /// # Errors
 /// [`HandshakeError::PqUnfactorable`] when pq is longer than 16 bytes, below 6, prime, a
-/// square, not a product of two primes, or not split within [`STEP_BUDGET`] steps (its
+/// square, not a product of two primes, or not split within 2^21 steps (its
 /// smaller factor far beyond the ~2^33 any real server uses).
 pub fn factorize(pq: &[u8]) -> Result<(u128, u128), HandshakeError> {
     let digits = super::arith::minimal(pq);
