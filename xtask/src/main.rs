@@ -19,7 +19,8 @@ tasks:
         run every *.json vector file in each DIR (default: every crates/*/vectors/)
         through the registry keyauth::conformance::schemes(); prints the table and
         `N passed, N failed`; exit 1 on a failed case, 2 on an unreadable file
-  ci    what CI checks, in order: fmt, clippy -D warnings, tests, rustdoc -D warnings,
+  ci    what CI checks, in order: fmt, clippy -D warnings, tests (cargo nextest and the
+        doctests when cargo-nextest is installed, else cargo test), rustdoc -D warnings,
         cargo deny, vectors (all --locked); `.ci/run` starts the services, then runs this
 ";
 
@@ -107,7 +108,35 @@ struct Step {
     env: &'static [(&'static str, &'static str)],
 }
 
-const STEPS: &[Step] = &[
+/// The README's test command; `cargo xtask ci` runs it when cargo-nextest is missing.
+const TEST: Step = Step {
+    args: &["test", "--workspace", "--all-features", "--locked"],
+    env: &[],
+};
+
+/// The same tests through cargo-nextest (profile `ci` of `.config/nextest.toml`): every
+/// test binary at once, so one slow binary (a Redis failover, a live peer) does not hold the
+/// others back; then the doctests, which nextest does not run.
+const NEXTEST: [Step; 2] = [
+    Step {
+        args: &[
+            "nextest",
+            "run",
+            "--workspace",
+            "--all-features",
+            "--locked",
+            "--profile",
+            "ci",
+        ],
+        env: &[],
+    },
+    Step {
+        args: &["test", "--doc", "--workspace", "--all-features", "--locked"],
+        env: &[],
+    },
+];
+
+const BEFORE_TESTS: &[Step] = &[
     Step {
         args: &["fmt", "--all", "--check"],
         env: &[],
@@ -125,10 +154,9 @@ const STEPS: &[Step] = &[
         ],
         env: &[],
     },
-    Step {
-        args: &["test", "--workspace", "--all-features", "--locked"],
-        env: &[],
-    },
+];
+
+const AFTER_TESTS: &[Step] = &[
     Step {
         args: &[
             "doc",
@@ -149,10 +177,26 @@ const STEPS: &[Step] = &[
     },
 ];
 
+/// Whether `cargo nextest` runs here.
+fn has_nextest(cargo: &str) -> bool {
+    Command::new(cargo)
+        .args(["nextest", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn ci(root: &Path) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = std::time::Instant::now();
-    for step in STEPS {
+    let tests: &[Step] = if has_nextest(&cargo) {
+        &NEXTEST
+    } else {
+        println!("cargo-nextest not found: the tests run with `cargo test`, one binary at a time");
+        std::slice::from_ref(&TEST)
+    };
+    for step in BEFORE_TESTS.iter().chain(tests).chain(AFTER_TESTS) {
         let line = step.args.join(" ");
         println!("\n== cargo {line} ({}s)", started.elapsed().as_secs());
         let ok = Command::new(&cargo)
