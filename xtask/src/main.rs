@@ -49,7 +49,6 @@ fn project_root() -> PathBuf {
 }
 
 /// Each crate's own `vectors/` directory, sorted.
-#[cfg(feature = "vectors")]
 fn crate_vector_dirs(root: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
         .into_iter()
@@ -62,13 +61,6 @@ fn crate_vector_dirs(root: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-#[cfg(not(feature = "vectors"))]
-fn vectors(_: &Path, _: &[String]) -> ExitCode {
-    eprintln!("xtask: built without feature `vectors`; run `cargo xtask vectors`");
-    ExitCode::from(2)
-}
-
-#[cfg(feature = "vectors")]
 fn vectors(root: &Path, args: &[String]) -> ExitCode {
     let mut dirs = Vec::new();
     let mut scheme = None;
