@@ -128,6 +128,40 @@ pub fn component_value(
     }
 }
 
+/// Appends the value of `c` to `out`: the common request components are written in place
+/// (no copy of the value first), the rest through [`component_value`].
+fn append_value(
+    msg: &Message<'_>,
+    c: &ComponentId,
+    types: &FieldTypes,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    if let Message::Request(r) = msg
+        && c.params().is_empty()
+    {
+        match c.name() {
+            "@method" => {
+                out.extend_from_slice(r.method().as_bytes());
+                return Ok(());
+            }
+            "@target-uri" => return r.write_target_uri(out),
+            "@authority" => return r.write_authority(out),
+            "@path" => {
+                out.extend_from_slice(r.path().as_bytes());
+                return Ok(());
+            }
+            name if !name.starts_with('@') => {
+                let v = sf::combined_cow(r.headers(), name).ok_or(Error::MissingComponent)?;
+                out.extend_from_slice(&v);
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+    out.extend_from_slice(&component_value(msg, c, types)?);
+    Ok(())
+}
+
 /// The signature base for `params` over `msg`: one `"<id>": <value>` line per covered
 /// component, then `"@signature-params": <params>`, lines joined by LF, no trailing LF.
 ///
@@ -158,13 +192,13 @@ pub fn signature_base(
 ) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(256);
     for c in params.covered() {
-        let value = component_value(msg, c, types)?;
-        if value.iter().any(|&b| b == b'\n' || b == b'\r') {
-            return Err(Error::MalformedField);
-        }
         out.extend_from_slice(c.as_str().as_bytes());
         out.extend_from_slice(b": ");
-        out.extend_from_slice(&value);
+        let start = out.len();
+        append_value(msg, c, types, &mut out)?;
+        if out[start..].iter().any(|&b| b == b'\n' || b == b'\r') {
+            return Err(Error::MalformedField);
+        }
         out.push(b'\n');
     }
     out.extend_from_slice(b"\"@signature-params\": ");

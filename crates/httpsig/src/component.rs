@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use sfv::{BareItem, FieldType as _, Item, Key, Parameters, Parser};
+use sfv::{BareItem, Item, Key, Parameters, Parser};
 
 use crate::Error;
 
@@ -136,10 +136,15 @@ impl ComponentId {
     /// # Errors
     /// [`Error::MalformedComponent`] when it is not a string with known parameters.
     pub fn from_item(item: &Item) -> Result<Self, Error> {
-        let BareItem::String(name) = &item.bare_item else {
+        Self::from_owned_item(item.clone())
+    }
+
+    /// As [`ComponentId::from_item`], taking the parsed item (no copy).
+    pub(crate) fn from_owned_item(item: Item) -> Result<Self, Error> {
+        let BareItem::String(name) = item.bare_item else {
             return Err(Error::MalformedComponent);
         };
-        Self::from_parts(name.as_str().to_owned(), item.params.clone())
+        Self::from_parts(name.into(), item.params)
     }
 
     fn from_parts(name: String, params: Parameters) -> Result<Self, Error> {
@@ -167,13 +172,11 @@ impl ComponentId {
         if (has("bs") && (has("sf") || has("key"))) || (name == "@query-param" && !has("name")) {
             return Err(Error::MalformedComponent);
         }
-        let mut c = Self {
+        Ok(Self {
+            serialized: serialize(&name, &params),
             name,
             params,
-            serialized: String::new(),
-        };
-        c.serialized = c.to_item().serialize();
-        Ok(c)
+        })
     }
 
     /// The field name or derived `@name`.
@@ -186,6 +189,11 @@ impl ComponentId {
     #[must_use]
     pub fn is_derived(&self) -> bool {
         self.name.starts_with('@')
+    }
+
+    /// Its parameters, in order.
+    pub(crate) fn params(&self) -> &Parameters {
+        &self.params
     }
 
     fn flag(&self, p: &str) -> bool {
@@ -250,13 +258,11 @@ impl ComponentId {
     pub(crate) fn without_req(&self) -> Self {
         let mut params = self.params.clone();
         params.shift_remove("req");
-        let mut c = Self {
+        Self {
+            serialized: serialize(&self.name, &params),
             name: self.name.clone(),
             params,
-            serialized: String::new(),
-        };
-        c.serialized = c.to_item().serialize();
-        c
+        }
     }
 
     /// The serialized identifier, as in `Signature-Input` and the signature base.
@@ -264,6 +270,18 @@ impl ComponentId {
     pub fn as_str(&self) -> &str {
         &self.serialized
     }
+}
+
+/// The sf-item serialization of a validated name and its parameters, by reference.
+fn serialize(name: &str, params: &Parameters) -> String {
+    let mut out = String::with_capacity(name.len() + 2 + 6 * params.len());
+    // `name` was validated (tchar or a derived name): always an sf-string.
+    if let Ok(s) = sfv::StringRef::from_str(name) {
+        let _ = sfv::ItemSerializer::with_buffer(&mut out)
+            .bare_item(s)
+            .parameters(params);
+    }
+    out
 }
 
 fn key(k: &'static str) -> Key {

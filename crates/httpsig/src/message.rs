@@ -1,5 +1,7 @@
 //! What a signature covers: read-only views of a request or response (sans-IO).
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, Method, StatusCode, Uri};
 
 use crate::Error;
@@ -85,11 +87,17 @@ impl<'a> RequestView<'a> {
     /// `@scheme`, lower case.
     #[must_use]
     pub fn scheme(&self) -> String {
-        self.uri
+        self.scheme_lower().into_owned()
+    }
+
+    /// `@scheme`, borrowed when it is already lower case (the usual case).
+    fn scheme_lower(&self) -> Cow<'a, str> {
+        let s = self
+            .uri
             .scheme_str()
             .or(self.scheme)
-            .unwrap_or(DEFAULT_SCHEME)
-            .to_ascii_lowercase()
+            .unwrap_or(DEFAULT_SCHEME);
+        lower(s)
     }
 
     /// `@authority`: host (lower case) and port, the scheme's default port removed.
@@ -97,10 +105,14 @@ impl<'a> RequestView<'a> {
     /// # Errors
     /// [`Error::MissingComponent`] when neither the URI nor `Host` names one.
     pub fn authority(&self) -> Result<String, Error> {
-        let raw = match self.uri.authority() {
-            Some(a) => a.as_str().to_owned(),
+        self.authority_lower().map(Cow::into_owned)
+    }
+
+    fn authority_lower(&self) -> Result<Cow<'a, str>, Error> {
+        let raw: &'a str = match self.uri.authority() {
+            Some(a) => a.as_str(),
             None => match self.authority {
-                Some(a) => a.to_owned(),
+                Some(a) => a,
                 None => {
                     let host = self
                         .headers
@@ -108,28 +120,23 @@ impl<'a> RequestView<'a> {
                         .ok_or(Error::MissingComponent)?;
                     core::str::from_utf8(crate::sf::trim(host.as_bytes()))
                         .map_err(|_| Error::MissingComponent)?
-                        .to_owned()
                 }
             },
         };
-        // Drop userinfo, lower-case, remove the default port.
-        let hostport = raw
-            .rsplit('@')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        // Drop userinfo, remove the default port (digits: case does not matter), lower-case.
+        let hostport = raw.rsplit('@').next().unwrap_or_default();
         if hostport.is_empty() {
             return Err(Error::MissingComponent);
         }
-        let default = match self.scheme().as_str() {
+        let default = match &*self.scheme_lower() {
             "https" => Some(":443"),
             "http" => Some(":80"),
             _ => None,
         };
-        Ok(match default {
-            Some(d) if hostport.ends_with(d) => hostport[..hostport.len() - d.len()].to_owned(),
+        Ok(lower(match default {
+            Some(d) if hostport.ends_with(d) => &hostport[..hostport.len() - d.len()],
             _ => hostport,
-        })
+        }))
     }
 
     /// `@path`: the absolute path, `/` when empty, percent-encoding as sent.
@@ -168,18 +175,30 @@ impl<'a> RequestView<'a> {
     /// # Errors
     /// [`Error::MissingComponent`] when there is no authority.
     pub fn target_uri(&self) -> Result<String, Error> {
-        let q = self
-            .uri
-            .query()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
-        Ok(format!(
-            "{}://{}{}{}",
-            self.scheme(),
-            self.authority()?,
-            self.path(),
-            q
-        ))
+        let mut out = Vec::with_capacity(64);
+        self.write_target_uri(&mut out)?;
+        // Every piece is UTF-8 (`Uri`'s text, a UTF-8 `Host`).
+        String::from_utf8(out).map_err(|_| Error::MissingComponent)
+    }
+
+    /// Appends `@target-uri` to `out`.
+    pub(crate) fn write_target_uri(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let authority = self.authority_lower()?;
+        out.extend_from_slice(self.scheme_lower().as_bytes());
+        out.extend_from_slice(b"://");
+        out.extend_from_slice(authority.as_bytes());
+        out.extend_from_slice(self.path().as_bytes());
+        if let Some(q) = self.uri.query() {
+            out.push(b'?');
+            out.extend_from_slice(q.as_bytes());
+        }
+        Ok(())
+    }
+
+    /// Appends `@authority` to `out`.
+    pub(crate) fn write_authority(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        out.extend_from_slice(self.authority_lower()?.as_bytes());
+        Ok(())
     }
 
     /// `@query-param;name=<name>`: the value of the one parameter whose encoded name is
@@ -203,6 +222,15 @@ impl<'a> RequestView<'a> {
             }
         }
         found.ok_or(Error::MissingComponent)
+    }
+}
+
+/// `s` in ASCII lower case, borrowed when it already is.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::{ComponentId, Error};
 #[derive(Clone, Debug, PartialEq)]
 pub struct SignatureParams {
     covered: Vec<ComponentId>,
-    inner: InnerList,
+    params: Parameters,
     serialized: String,
 }
 
@@ -79,12 +79,10 @@ impl SignatureParams {
         if let Some(t) = &spec.tag {
             params.insert(key("tag"), string(t)?);
         }
-        let items = covered.iter().map(ComponentId::to_item).collect();
-        let inner = InnerList::with_params(items, params);
         Ok(Self {
+            serialized: sf::serialize_signature_params(&covered, &params),
             covered,
-            serialized: sf::serialize_inner_list(&inner),
-            inner,
+            params,
         })
     }
 
@@ -100,16 +98,15 @@ impl SignatureParams {
 
     /// As [`SignatureParams::from_entry`], taking the parsed entry (no copy).
     fn from_owned_entry(entry: ListEntry) -> Result<Self, Error> {
-        let ListEntry::InnerList(inner) = entry else {
+        let ListEntry::InnerList(InnerList { items, params }) = entry else {
             return Err(Error::MalformedSignatureInput);
         };
-        let covered = inner
-            .items
-            .iter()
-            .map(ComponentId::from_item)
+        let covered = items
+            .into_iter()
+            .map(ComponentId::from_owned_item)
             .collect::<Result<Vec<_>, _>>()?;
         check_unique(&covered)?;
-        for (k, v) in &inner.params {
+        for (k, v) in &params {
             let ok = match k.as_str() {
                 "created" | "expires" => {
                     matches!(v, BareItem::Integer(i) if i64::from(*i) >= 0)
@@ -122,9 +119,9 @@ impl SignatureParams {
             }
         }
         Ok(Self {
+            serialized: sf::serialize_signature_params(&covered, &params),
             covered,
-            serialized: sf::serialize_inner_list(&inner),
-            inner,
+            params,
         })
     }
 
@@ -135,14 +132,14 @@ impl SignatureParams {
     }
 
     fn integer(&self, k: &str) -> Option<u64> {
-        match self.inner.params.get(k) {
+        match self.params.get(k) {
             Some(BareItem::Integer(i)) => u64::try_from(i64::from(*i)).ok(),
             _ => None,
         }
     }
 
     fn text(&self, k: &str) -> Option<&str> {
-        match self.inner.params.get(k) {
+        match self.params.get(k) {
             Some(BareItem::String(s)) => Some(s.as_str()),
             _ => None,
         }

@@ -157,6 +157,26 @@ pub(crate) fn serialize_entry(entry: &ListEntry) -> String {
     }
 }
 
+/// The `@signature-params` value: the covered components as an inner list, then the
+/// parameters, `("@method" "content-type");created=1`, written by reference.
+pub(crate) fn serialize_signature_params(
+    covered: &[crate::ComponentId],
+    params: &sfv::Parameters,
+) -> String {
+    let mut out = String::with_capacity(
+        covered.iter().map(|c| c.as_str().len() + 1).sum::<usize>() + 16 * params.len() + 2,
+    );
+    let mut ser = sfv::ListSerializer::with_buffer(&mut out);
+    let mut items = ser.inner_list();
+    for c in covered {
+        if let Ok(name) = sfv::StringRef::from_str(c.name()) {
+            let _ = items.bare_item(name).parameters(c.params());
+        }
+    }
+    let _ = items.finish().parameters(params);
+    out
+}
+
 /// The serialization of an inner list with its parameters: `("a" "b");p=1`.
 pub(crate) fn serialize_inner_list(inner: &InnerList) -> String {
     // A one-member list serializes as that member; by reference, without a copy.
