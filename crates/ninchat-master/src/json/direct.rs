@@ -9,7 +9,6 @@
 //! from serde never repeat a key unless they are built to.
 
 use core::fmt::Write as _;
-use core::hash::Hasher as _;
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
@@ -82,23 +81,7 @@ impl Writer<'_> {
         let keys = self.keys.get(base..).unwrap_or_default();
         let text = self.out.as_bytes();
         let key = |&(s, e): &(usize, usize)| text.get(s..e).unwrap_or_default();
-        let repeated = if keys.len() <= 16 {
-            keys.iter()
-                .enumerate()
-                .any(|(i, a)| keys.iter().skip(i + 1).any(|b| key(a) == key(b)))
-        } else {
-            let mut hashed: Vec<(u64, usize)> = keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    let mut h = std::hash::DefaultHasher::new();
-                    h.write(key(k));
-                    (h.finish(), i)
-                })
-                .collect();
-            hashed.sort_unstable();
-            has_repeat_in_hash_groups(&hashed, keys, text)
-        };
+        let repeated = super::has_repeated_key(keys.iter().map(key));
         self.keys.truncate(base);
         if repeated {
             Err(Outcome::Duplicate)
@@ -106,38 +89,6 @@ impl Writer<'_> {
             Ok(())
         }
     }
-}
-
-/// Compares every pair of keys inside each run of equal hashes (sorted by hash).
-fn has_repeat_in_hash_groups(
-    hashed: &[(u64, usize)],
-    keys: &[(usize, usize)],
-    text: &[u8],
-) -> bool {
-    let key = |i: usize| {
-        keys.get(i)
-            .and_then(|&(s, e)| text.get(s..e))
-            .unwrap_or_default()
-    };
-    let mut start = 0;
-    while start < hashed.len() {
-        let h = hashed.get(start).map_or(0, |p| p.0);
-        let end = hashed
-            .iter()
-            .skip(start)
-            .position(|p| p.0 != h)
-            .map_or(hashed.len(), |n| start + n);
-        if end - start >= 2 {
-            let group = hashed.get(start..end).unwrap_or_default();
-            for (i, (_, a)) in group.iter().enumerate() {
-                if group.iter().skip(i + 1).any(|(_, b)| key(*a) == key(*b)) {
-                    return true;
-                }
-            }
-        }
-        start = end;
-    }
-    false
 }
 
 impl<'w, 'o> ser::Serializer for &'w mut Writer<'o> {

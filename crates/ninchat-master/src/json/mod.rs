@@ -359,6 +359,36 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 }
 
+/// Whether a key occurs twice. Small objects compare pairwise; larger ones are first checked
+/// for strictly ascending keys (one sequential pass: serde_json's map, sorted producers), then
+/// go through one hash set: linear in the keys, where sorting them was n log n with a cache
+/// miss per comparison once the object no longer fits the cache (1 MiB of metadata).
+pub(crate) fn has_repeated_key<'k>(
+    keys: impl ExactSizeIterator<Item = &'k [u8]> + Clone,
+) -> bool {
+    let n = keys.len();
+    if n <= 16 {
+        let mut rest = keys;
+        while let Some(a) = rest.next() {
+            if rest.clone().any(|b| a == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+    let mut prev: Option<&[u8]> = None;
+    let ascending = keys.clone().all(|k| {
+        let up = prev.is_none_or(|p| p < k);
+        prev = Some(k);
+        up
+    });
+    if ascending {
+        return false;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    keys.into_iter().any(|k| !seen.insert(k))
+}
+
 /// Builds an object as a Python dict does: a repeated key keeps its first position and takes
 /// the last value. Entries are collected as they come; duplicates are looked for once at the
 /// end (without copying keys), and only an object that has some is rebuilt.
@@ -373,20 +403,7 @@ impl ObjectBuilder {
     }
 
     fn has_duplicates(&self) -> bool {
-        let e = &self.entries;
-        if e.len() <= 16 {
-            return e
-                .iter()
-                .enumerate()
-                .any(|(i, (k, _))| e.iter().skip(i + 1).any(|(k2, _)| k2 == k));
-        }
-        let mut idx: Vec<usize> = (0..e.len()).collect();
-        let key = |i: &usize| e.get(*i).map(|(k, _)| k.as_str());
-        idx.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
-        idx.windows(2).any(|w| match w {
-            [a, b] => key(a) == key(b),
-            _ => false,
-        })
+        has_repeated_key(self.entries.iter().map(|(k, _)| k.as_bytes()))
     }
 
     pub(crate) fn finish(self) -> Json {
@@ -467,6 +484,32 @@ mod tests {
             s,
             r#""\"\\/\b\f\n\r\t\u0001\u007f\u2028\u00e9\ud83d\ude00a""#
         );
+    }
+
+    #[test]
+    fn repeated_keys_are_found_at_every_size_and_order() {
+        for n in [0usize, 1, 2, 16, 17, 100, 5000] {
+            let ascending: Vec<String> = (0..n).map(|i| format!("k{i:06}")).collect();
+            let mut shuffled = ascending.clone();
+            shuffled.reverse();
+            shuffled.rotate_left(n / 3);
+            for keys in [&ascending, &shuffled] {
+                let bytes = || keys.iter().map(|k| k.as_bytes());
+                assert!(!has_repeated_key(bytes()), "n={n}: distinct keys");
+                if n >= 1 {
+                    // The repeat anywhere: beside its twin, far from it, at the end.
+                    for (at, of) in [(n / 2, n / 2), (n - 1, 0), (0, n - 1)] {
+                        let mut with = keys.clone();
+                        with.insert(at, keys[of].clone());
+                        assert!(
+                            has_repeated_key(with.iter().map(|k| k.as_bytes())),
+                            "n={n}: {} repeated at {at}",
+                            keys[of]
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
