@@ -326,36 +326,11 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         // Python's dict: a repeated key keeps its first position and takes the last value.
-        let mut out: Vec<(String, Json)> = Vec::new();
-        let mut index: Option<HashMap<String, usize>> = None;
+        let mut object = ObjectBuilder::default();
         while let Some((k, v)) = map.next_entry::<String, Json>()? {
-            if out.len() == 16 && index.is_none() {
-                index = Some(
-                    out.iter()
-                        .enumerate()
-                        .map(|(i, (k, _))| (k.clone(), i))
-                        .collect(),
-                );
-            }
-            let at = match &index {
-                Some(ix) => ix.get(&k).copied(),
-                None => out.iter().position(|(have, _)| *have == k),
-            };
-            match at {
-                Some(i) => {
-                    if let Some(slot) = out.get_mut(i) {
-                        slot.1 = v;
-                    }
-                }
-                None => {
-                    if let Some(ix) = &mut index {
-                        ix.insert(k.clone(), out.len());
-                    }
-                    out.push((k, v));
-                }
-            }
+            object.insert(k, v);
         }
-        Ok(Json::Object(out))
+        Ok(object.finish())
     }
 }
 
