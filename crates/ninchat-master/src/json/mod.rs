@@ -338,9 +338,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
 /// for strictly ascending keys (one sequential pass: serde_json's map, sorted producers), then
 /// go through one hash set: linear in the keys, where sorting them was n log n with a cache
 /// miss per comparison once the object no longer fits the cache (1 MiB of metadata).
-pub(crate) fn has_repeated_key<'k>(
-    keys: impl ExactSizeIterator<Item = &'k [u8]> + Clone,
-) -> bool {
+pub(crate) fn has_repeated_key<'k>(keys: impl ExactSizeIterator<Item = &'k [u8]> + Clone) -> bool {
     let n = keys.len();
     if n <= 16 {
         let mut rest = keys;
