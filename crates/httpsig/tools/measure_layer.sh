@@ -4,7 +4,7 @@
 #
 #   crates/httpsig/tools/measure_layer.sh [SECONDS_PER_RUN] [ROUNDS]
 #
-# Builds examples/load_server.rs and the keyauth CLI (release), signs one request for the
+# Builds examples/httpsig_load_server.rs and the keyauth CLI (release), signs one request for the
 # server's authority with `keyauth httpsig sign` (5 components: @method @target-uri
 # @authority content-digest content-type), and drives the server with wrk (1 thread,
 # 16 keep-alive connections) in another process, reading the server's utime+stime from
@@ -14,11 +14,11 @@ cd "$(dirname "$0")/../../.."
 secs=${1:-10}
 rounds=${2:-3}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
-# LOAD_SERVER / KEYAUTH: prebuilt binaries (e.g. a copy of an older load_server, to measure
+# LOAD_SERVER / KEYAUTH: prebuilt binaries (e.g. a copy of an older httpsig_load_server, to measure
 # before and after a change with the same method); the keyauth CLI only signs one request.
-server_bin=${LOAD_SERVER:-target/release/examples/load_server}
+server_bin=${LOAD_SERVER:-target/release/examples/httpsig_load_server}
 keyauth_bin=${KEYAUTH:-target/release/keyauth}
-[ -n "${LOAD_SERVER:-}" ] || cargo build -q --release -p keyauth-httpsig --features tower --example load_server
+[ -n "${LOAD_SERVER:-}" ] || cargo build -q --release -p keyauth-httpsig --features tower --example httpsig_load_server
 [ -n "${KEYAUTH:-}" ] || cargo build -q --release -p keyauth-cli
 work=$(mktemp -d)
 budget=$(( (secs + 2) * rounds * 2 + 60 ))

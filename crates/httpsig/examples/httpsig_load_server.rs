@@ -8,7 +8,7 @@
 //! body, the HMAC, `created`); the replay guard's cost is measured by the criterion bench.
 //!
 //! ```text
-//! cargo run --release -p keyauth-httpsig --features tower --example load_server -- [MAX_SECONDS]
+//! cargo run --release -p keyauth-httpsig --features tower --example httpsig_load_server -- [MAX_SECONDS]
 //! ```
 
 use std::io::Write as _;
