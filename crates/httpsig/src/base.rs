@@ -38,12 +38,13 @@ fn text(bytes: &[u8]) -> Result<&str, Error> {
     core::str::from_utf8(bytes).map_err(|_| Error::MalformedField)
 }
 
-/// The value of field component `c` taken from `headers`.
-fn field_value(
+/// Appends the value of field component `c` taken from `headers` to `out`.
+fn write_field_value(
     headers: &http::HeaderMap,
     c: &ComponentId,
     types: &FieldTypes,
-) -> Result<Vec<u8>, Error> {
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     let name = c.name();
     if c.bs() {
         let lines: Vec<String> = headers
@@ -54,44 +55,86 @@ fn field_value(
         if lines.is_empty() {
             return Err(Error::MissingComponent);
         }
-        return Ok(lines.join(", ").into_bytes());
+        out.extend_from_slice(lines.join(", ").as_bytes());
+        return Ok(());
     }
     let combined = sf::combined_cow(headers, name).ok_or(Error::MissingComponent)?;
     if let Some(member) = c.key() {
         let dict = sf::dictionary(text(&combined)?).map_err(|_| Error::MalformedField)?;
         let entry = dict.get(member).ok_or(Error::MissingComponent)?;
-        return Ok(sf::serialize_entry(entry).into_bytes());
+        out.extend_from_slice(sf::serialize_entry(entry).as_bytes());
+        return Ok(());
     }
     if c.sf() {
         let ty = types.get(name).ok_or(Error::UnknownStructuredField)?;
-        return sf::reserialize(text(&combined)?, ty)
-            .map(String::into_bytes)
-            .ok_or(Error::MalformedField);
+        let v = sf::reserialize(text(&combined)?, ty).ok_or(Error::MalformedField)?;
+        out.extend_from_slice(v.as_bytes());
+        return Ok(());
     }
-    Ok(combined.into_owned())
+    out.extend_from_slice(&combined);
+    Ok(())
 }
 
-fn request_value(
+/// Appends the value of request component `c` to `out` (the common ones without a copy).
+fn write_request_value(
     r: &RequestView<'_>,
     c: &ComponentId,
     types: &FieldTypes,
-) -> Result<Vec<u8>, Error> {
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     let v = match c.name() {
-        "@method" => r.method().to_owned(),
-        "@target-uri" => r.target_uri()?,
-        "@authority" => r.authority()?,
-        "@scheme" => r.scheme(),
-        "@request-target" => r.request_target(),
-        "@path" => r.path().to_owned(),
-        "@query" => r.query(),
-        "@query-param" => r.query_param(c.query_name().ok_or(Error::MalformedComponent)?)?,
+        "@method" => r.method(),
+        "@target-uri" => return r.write_target_uri(out),
+        "@authority" => return r.write_authority(out),
+        "@path" => r.path(),
+        "@scheme" => &r.scheme(),
+        "@request-target" => &r.request_target(),
+        "@query" => &r.query(),
+        "@query-param" => &r.query_param(c.query_name().ok_or(Error::MalformedComponent)?)?,
         "@status" => return Err(Error::MissingComponent),
         _ if c.tr() => {
-            return field_value(r.trailers().ok_or(Error::MissingComponent)?, c, types);
+            let trailers = r.trailers().ok_or(Error::MissingComponent)?;
+            return write_field_value(trailers, c, types, out);
         }
-        _ => return field_value(r.headers(), c, types),
+        _ => return write_field_value(r.headers(), c, types, out),
     };
-    Ok(v.into_bytes())
+    out.extend_from_slice(v.as_bytes());
+    Ok(())
+}
+
+/// Appends the value of one covered component in `msg` to `out`.
+fn write_value(
+    msg: &Message<'_>,
+    c: &ComponentId,
+    types: &FieldTypes,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    match msg {
+        Message::Request(r) => {
+            if c.req() {
+                return Err(Error::MalformedComponent);
+            }
+            write_request_value(r, c, types, out)
+        }
+        Message::Response(resp, request) => {
+            if c.req() {
+                let r = request.as_ref().ok_or(Error::MissingComponent)?;
+                return write_request_value(r, &c.without_req(), types, out);
+            }
+            match c.name() {
+                "@status" => {
+                    out.extend_from_slice(resp.status().as_bytes());
+                    Ok(())
+                }
+                n if n.starts_with('@') => Err(Error::MalformedComponent),
+                _ if c.tr() => {
+                    let trailers = msg.trailers().ok_or(Error::MissingComponent)?;
+                    write_field_value(trailers, c, types, out)
+                }
+                _ => write_field_value(resp.headers(), c, types, out),
+            }
+        }
+    }
 }
 
 /// The value of one covered component in `msg` (without the identifier).
@@ -104,62 +147,9 @@ pub fn component_value(
     c: &ComponentId,
     types: &FieldTypes,
 ) -> Result<Vec<u8>, Error> {
-    match msg {
-        Message::Request(r) => {
-            if c.req() {
-                return Err(Error::MalformedComponent);
-            }
-            request_value(r, c, types)
-        }
-        Message::Response(resp, request) => {
-            if c.req() {
-                let r = request.as_ref().ok_or(Error::MissingComponent)?;
-                return request_value(r, &c.without_req(), types);
-            }
-            match c.name() {
-                "@status" => Ok(resp.status().into_bytes()),
-                n if n.starts_with('@') => Err(Error::MalformedComponent),
-                _ if c.tr() => {
-                    field_value(msg.trailers().ok_or(Error::MissingComponent)?, c, types)
-                }
-                _ => field_value(resp.headers(), c, types),
-            }
-        }
-    }
-}
-
-/// Appends the value of `c` to `out`: the common request components are written in place
-/// (no copy of the value first), the rest through [`component_value`].
-fn append_value(
-    msg: &Message<'_>,
-    c: &ComponentId,
-    types: &FieldTypes,
-    out: &mut Vec<u8>,
-) -> Result<(), Error> {
-    if let Message::Request(r) = msg
-        && c.params().is_empty()
-    {
-        match c.name() {
-            "@method" => {
-                out.extend_from_slice(r.method().as_bytes());
-                return Ok(());
-            }
-            "@target-uri" => return r.write_target_uri(out),
-            "@authority" => return r.write_authority(out),
-            "@path" => {
-                out.extend_from_slice(r.path().as_bytes());
-                return Ok(());
-            }
-            name if !name.starts_with('@') => {
-                let v = sf::combined_cow(r.headers(), name).ok_or(Error::MissingComponent)?;
-                out.extend_from_slice(&v);
-                return Ok(());
-            }
-            _ => {}
-        }
-    }
-    out.extend_from_slice(&component_value(msg, c, types)?);
-    Ok(())
+    let mut out = Vec::new();
+    write_value(msg, c, types, &mut out)?;
+    Ok(out)
 }
 
 /// The signature base for `params` over `msg`: one `"<id>": <value>` line per covered
@@ -195,7 +185,7 @@ pub fn signature_base(
         out.extend_from_slice(c.as_str().as_bytes());
         out.extend_from_slice(b": ");
         let start = out.len();
-        append_value(msg, c, types, &mut out)?;
+        write_value(msg, c, types, &mut out)?;
         if out[start..].iter().any(|&b| b == b'\n' || b == b'\r') {
             return Err(Error::MalformedField);
         }
